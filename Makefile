@@ -1,0 +1,59 @@
+# The project's verbs. `make help` lists them; the README's quick start is `make dev` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+UV_RUN := uv run --no-sync
+DEVSTACK := $(UV_RUN) devstack
+CACHE ?= $(or $(DAPR_TODO_CACHE),$(HOME)/.cache/dapr-todo)
+# The marker the bootstrap leaves once the runtime is built and the workspace synced.
+BOOTSTRAPPED := .venv/.bootstrapped
+
+.PHONY: help
+help: ## list every verb
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: bootstrap
+bootstrap: ## build/fetch the real runtime into the cache (Dapr, Kafka, Redis, PostgreSQL, Python deps); idempotent
+	@bash tools/bootstrap.sh
+	@touch $(BOOTSTRAPPED)
+
+$(BOOTSTRAPPED): tools/bootstrap.sh tools/kafka/pom.xml uv.lock
+	@bash tools/bootstrap.sh
+	@touch $@
+
+.PHONY: dev
+dev: $(BOOTSTRAPPED) ## bootstrap if needed, then run the whole system in the foreground (Ctrl-C stops it)
+	$(DEVSTACK) up --foreground --reload
+
+.PHONY: up
+up: $(BOOTSTRAPPED) ## start the stack detached; returns once every process is healthy
+	$(DEVSTACK) up
+
+.PHONY: down
+down: ## stop every process of the stack
+	@$(DEVSTACK) down
+
+.PHONY: status
+status: ## each process of the stack and its health
+	@$(DEVSTACK) status
+
+.PHONY: logs
+logs: ## tail the stack's logs (make logs ARGS="-f daprd-backend")
+	@$(DEVSTACK) logs $(ARGS)
+
+.PHONY: test
+test: $(BOOTSTRAPPED) ## bootstrap if needed, then run every test (unit, contracts, smoke on the real stack)
+	$(UV_RUN) pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(BOOTSTRAPPED) ## ruff, mypy and the import contract (no service imports another)
+	$(UV_RUN) ruff check .
+	$(UV_RUN) ruff format --check .
+	$(UV_RUN) mypy
+	$(UV_RUN) lint-imports
+
+.PHONY: fmt
+fmt: ## format the code (ruff)
+	$(UV_RUN) ruff format .
+	$(UV_RUN) ruff check --fix .

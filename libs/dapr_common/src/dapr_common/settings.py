@@ -1,0 +1,22 @@
+"""Where the sidecar is and which tokens guard it, read from the environment."""
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DaprSettings(BaseSettings):
+    """The sidecar's address and the two tokens of the app-sidecar pair."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    app_id: str = "app"
+    dapr_http_host: str = "127.0.0.1"
+    dapr_http_port: int = 3500
+    # Sent by the app on every call to its sidecar (header dapr-api-token).
+    dapr_api_token: SecretStr | None = None
+    # Sent by the sidecar on every call to the app; the app refuses calls without it.
+    app_api_token: SecretStr | None = None
+
+    @property
+    def sidecar_url(self) -> str:
+        return f"http://{self.dapr_http_host}:{self.dapr_http_port}"

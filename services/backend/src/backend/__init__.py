@@ -1,0 +1,1 @@
+"""backend: the Todo API (Dapr app-id backend)."""

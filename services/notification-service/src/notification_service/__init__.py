@@ -1,0 +1,1 @@
+"""notification-service: notifications and email (Dapr app-id notification-service)."""

@@ -1,0 +1,60 @@
+"""What the smoke tests hold: the running stack and the probe app, with clients for each."""
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from devstack.stack import Stack
+from devstack.versions import repo_root
+from tests.smoke.probe_app import Inbox
+
+HERE = Path(__file__).parent
+PROBE_ID = "smoke-probe"
+
+
+@dataclass
+class SmokeStack:
+    stack: Stack
+    endpoints: dict[str, Any]
+
+    def sidecar(self, app_id: str, *, token: bool = True) -> httpx.Client:
+        app = self.endpoints["apps"][app_id]
+        headers = {"dapr-api-token": app["dapr_api_token"]} if token else {}
+        return httpx.Client(base_url=app["dapr_http"], headers=headers, timeout=15.0)
+
+    def app(self, app_id: str) -> httpx.Client:
+        return httpx.Client(base_url=self.endpoints["apps"][app_id]["app_url"], timeout=15.0)
+
+
+def devstack_cli(run_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "devstack.cli", "--run-dir", str(run_dir), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=repo_root(),
+    )
+
+
+def processes_mentioning(path: Path) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in text and "pytest" not in text:
+            found.append(f"{cmdline.parent.name}: {text[:160]}")
+    return found
+
+
+@dataclass
+class Probe:
+    inbox: Inbox
+    topic_prefix: str
+    sidecar: httpx.Client
+    dapr_http: str

@@ -1,0 +1,42 @@
+"""Service invocation over mTLS, with the callee's access policy deciding."""
+
+from tests.smoke.harness import Probe, SmokeStack
+
+
+def test_backend_invokes_notification_service_over_mtls(smoke_stack: SmokeStack) -> None:
+    with smoke_stack.sidecar("backend") as dapr:
+        answer = dapr.post(
+            "/v1.0/invoke/notification-service/method/send",
+            json={"user_id": "u1", "subject": "hello", "body": "from the smoke test"},
+        )
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["user_id"] == "u1"
+
+
+def test_backend_api_reaches_ai_service_through_its_sidecar(smoke_stack: SmokeStack) -> None:
+    tasks = [
+        {"id": "a", "title": "low", "priority": "low"},
+        {"id": "b", "title": "urgent", "priority": "urgent"},
+        {"id": "c", "title": "done", "priority": "urgent", "completed": True},
+    ]
+    with smoke_stack.app("backend") as app:
+        answer = app.post("/api/recommendations", json={"tasks": tasks})
+    assert answer.status_code == 200, answer.text
+    assert [t["id"] for t in answer.json()["recommended"]] == ["b", "a"]
+
+
+def test_method_outside_the_policy_is_denied(smoke_stack: SmokeStack) -> None:
+    with smoke_stack.sidecar("backend") as dapr:
+        answer = dapr.post("/v1.0/invoke/ai-service/method/admin/reset", json={})
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["errorCode"] == "ERR_DIRECT_INVOKE"
+
+
+def test_app_id_outside_the_policy_is_denied(probe: Probe) -> None:
+    """The probe has a valid mTLS identity, but notification-service admits only backend."""
+    answer = probe.sidecar.post(
+        "/v1.0/invoke/notification-service/method/send",
+        json={"user_id": "u1", "subject": "intruder"},
+    )
+    assert answer.status_code == 403, answer.text
+    assert "PermissionDenied" in answer.json()["message"]

@@ -1,0 +1,1 @@
+"""The local topology as processes: infra, the Dapr control plane, the apps and their sidecars."""

@@ -1,0 +1,100 @@
+"""Every port of the local topology: ARCHITECTURE.md's defaults, each overridable."""
+
+import dataclasses
+import os
+import socket
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AppPorts:
+    app: int
+    http: int
+    grpc: int
+    internal_grpc: int
+    metrics: int
+
+
+def _default_apps() -> dict[str, AppPorts]:
+    return {
+        "backend": AppPorts(app=8000, http=3500, grpc=50001, internal_grpc=50002, metrics=9801),
+        "notification-service": AppPorts(8001, 3501, 50011, 50012, 9802),
+        "ai-service": AppPorts(8002, 3502, 50021, 50022, 9803),
+    }
+
+
+@dataclass(frozen=True)
+class Ports:
+    postgres: int = 5432
+    redis: int = 6379
+    kafka: int = 9092
+    kafka_controller: int = 9093
+    sentry: int = 50003
+    sentry_healthz: int = 8180
+    sentry_metrics: int = 9810
+    scheduler: int = 50006
+    scheduler_healthz: int = 8181
+    scheduler_metrics: int = 9811
+    scheduler_etcd_client: int = 2379
+    scheduler_etcd_peer: int = 2380
+    placement: int = 50005
+    placement_healthz: int = 8182
+    placement_metrics: int = 9812
+    placement_raft: int = 8201
+    apps: dict[str, AppPorts] = field(default_factory=_default_apps)
+
+    @classmethod
+    def from_env(cls) -> "Ports":
+        """Defaults, with DEVSTACK_PORT_<NAME> (e.g. DEVSTACK_PORT_KAFKA=19092) overriding each."""
+        overrides: dict[str, int] = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "apps":
+                continue
+            value = os.environ.get(f"DEVSTACK_PORT_{f.name.upper()}")
+            if value:
+                overrides[f.name] = int(value)
+        apps = _default_apps()
+        for app_id, ports in list(apps.items()):
+            prefix = "DEVSTACK_PORT_" + app_id.upper().replace("-", "_") + "_"
+            changes = {
+                k: int(os.environ[prefix + k.upper()])
+                for k in ("app", "http", "grpc", "internal_grpc", "metrics")
+                if os.environ.get(prefix + k.upper())
+            }
+            apps[app_id] = dataclasses.replace(ports, **changes)
+        return cls(apps=apps, **overrides)
+
+    @classmethod
+    def free(cls) -> "Ports":
+        """Ports the OS reports free right now: a second stack beside a developer's `make up`."""
+        taken: set[int] = set()
+
+        def pick() -> int:
+            while True:
+                port = free_port()
+                if port not in taken:
+                    taken.add(port)
+                    return port
+
+        simple = {f.name: pick() for f in dataclasses.fields(cls) if f.name != "apps"}
+        apps = {
+            app_id: AppPorts(pick(), pick(), pick(), pick(), pick()) for app_id in _default_apps()
+        }
+        return cls(apps=apps, **simple)
+
+    def to_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "Ports":
+        raw_apps = data.pop("apps")
+        assert isinstance(raw_apps, dict)
+        apps = {k: AppPorts(**v) for k, v in raw_apps.items()}
+        return cls(apps=apps, **data)  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

@@ -1,0 +1,78 @@
+import socket
+import threading
+
+import pytest
+
+from devstack import probes
+from devstack.ports import Ports
+
+
+def test_defaults_follow_the_architecture() -> None:
+    p = Ports()
+    assert (p.postgres, p.redis, p.kafka, p.scheduler) == (5432, 6379, 9092, 50006)
+    assert [p.apps[a].http for a in ("backend", "notification-service", "ai-service")] == [
+        3500,
+        3501,
+        3502,
+    ]
+    assert p.apps["backend"].app == 8000
+    assert p.sentry != 50001
+
+
+def test_every_default_port_is_distinct() -> None:
+    p = Ports()
+    flat = [v for k, v in p.to_dict().items() if k != "apps"]
+    flat += [port for app in p.apps.values() for port in vars(app).values()]
+    assert len(flat) == len(set(flat))
+
+
+def test_env_overrides_one_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEVSTACK_PORT_KAFKA", "19092")
+    monkeypatch.setenv("DEVSTACK_PORT_BACKEND_HTTP", "13500")
+    p = Ports.from_env()
+    assert p.kafka == 19092 and p.apps["backend"].http == 13500 and p.redis == 6379
+
+
+def test_free_ports_are_distinct_and_round_trip() -> None:
+    p = Ports.free()
+    flat = [v for k, v in p.to_dict().items() if k != "apps"]
+    flat += [port for app in p.apps.values() for port in vars(app).values()]
+    assert len(flat) == len(set(flat))
+    assert Ports.from_dict(p.to_dict()) == p
+
+
+def _one_shot_server(reply: bytes) -> int:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        conn.recv(1024)
+        conn.sendall(reply)
+        conn.close()
+        server.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(server.getsockname()[1])
+
+
+def test_redis_probe_needs_ok_and_pong() -> None:
+    assert probes.redis_ping(_one_shot_server(b"+OK\r\n+PONG\r\n"), "pw")() is True
+    assert probes.redis_ping(_one_shot_server(b"-WRONGPASS\r\n-NOAUTH\r\n"), "pw")() is False
+
+
+def test_kafka_probe_needs_a_matching_api_versions_answer() -> None:
+    ok = (10).to_bytes(4, "big") + (7).to_bytes(4, "big") + (0).to_bytes(2, "big") + b"\0" * 4
+    assert probes.kafka_api_versions(_one_shot_server(ok))() is True
+    err = (10).to_bytes(4, "big") + (7).to_bytes(4, "big") + (35).to_bytes(2, "big") + b"\0" * 4
+    assert probes.kafka_api_versions(_one_shot_server(err))() is False
+
+
+def test_probes_on_a_closed_port_say_not_ready() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert probes.kafka_api_versions(port)() is False
+    assert probes.redis_ping(port, "x")() is False
+    assert probes.http_status(f"http://127.0.0.1:{port}/", 200)() is False
