@@ -46,5 +46,6 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 def test_make_help_lists_every_verb() -> None:
     out = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    out = re.sub(r"\x1b\[[0-9;]*m", "", out)
     for verb in ("bootstrap", "dev", "up", "down", "status", "logs", "test", "lint"):
         assert re.search(rf"^\s+{verb}\s", out, flags=re.M), f"make help lacks {verb}"

@@ -57,7 +57,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   tmp="$DAPR_DIR.tmp.$$"
   mkdir -p "$tmp"
   # Inside the module's own directory so its replace directives apply; nothing is copied.
-  (cd "$MOD_DIR" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -tags allcomponents \
+  (cd "$MOD_DIR" && CGO_ENABLED=0 go build -trimpath -tags allcomponents \
     -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION \
       -X github.com/dapr/dapr/pkg/buildinfo.gitcommit=$DAPR_COMMIT \
       -X github.com/dapr/dapr/pkg/buildinfo.gitversion=v$DAPR_VERSION" \

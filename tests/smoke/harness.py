@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from devstack.processes import tagged_with
 from devstack.stack import Stack
 from devstack.versions import repo_root
 from tests.smoke.probe_app import Inbox
@@ -40,16 +41,9 @@ def devstack_cli(run_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def processes_mentioning(path: Path) -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if str(path) in text and "pytest" not in text:
-            found.append(f"{cmdline.parent.name}: {text[:160]}")
-    return found
+def processes_mentioning(run_dir: Path) -> list[int]:
+    """Live processes the launcher started for `run_dir` (tagged in their environment)."""
+    return tagged_with(run_dir)
 
 
 @dataclass

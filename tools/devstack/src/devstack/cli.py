@@ -37,7 +37,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         if any(alive for _, _, alive in _alive_rows(previous)):
             console.print(f"[yellow]a stack is already running in {run_dir}; `make down` first[/]")
             return 1
-    ports = Ports.free() if args.free_ports else Ports.from_env()
+    ports = Ports.free().with_env_overrides() if args.free_ports else Ports.from_env()
     stack = Stack.create(run_dir, ports, reload=args.reload)
     console.print(f"[bold]starting the stack[/] in {stack.run_dir}")
     try:

@@ -46,15 +46,17 @@ class Ports:
     @classmethod
     def from_env(cls) -> "Ports":
         """Defaults, with DEVSTACK_PORT_<NAME> (e.g. DEVSTACK_PORT_KAFKA=19092) overriding each."""
+        return cls().with_env_overrides()
+
+    def with_env_overrides(self) -> "Ports":
+        """These ports, with any DEVSTACK_PORT_<NAME> / DEVSTACK_PORT_<APP>_<KIND> applied."""
         overrides: dict[str, int] = {}
-        for f in dataclasses.fields(cls):
-            if f.name == "apps":
-                continue
+        for f in dataclasses.fields(self):
             value = os.environ.get(f"DEVSTACK_PORT_{f.name.upper()}")
-            if value:
+            if f.name != "apps" and value:
                 overrides[f.name] = int(value)
-        apps = _default_apps()
-        for app_id, ports in list(apps.items()):
+        apps = dict(self.apps)
+        for app_id, ports in apps.items():
             prefix = "DEVSTACK_PORT_" + app_id.upper().replace("-", "_") + "_"
             changes = {
                 k: int(os.environ[prefix + k.upper()])
@@ -62,7 +64,7 @@ class Ports:
                 if os.environ.get(prefix + k.upper())
             }
             apps[app_id] = dataclasses.replace(ports, **changes)
-        return cls(apps=apps, **overrides)
+        return dataclasses.replace(self, apps=apps, **overrides)
 
     @classmethod
     def free(cls) -> "Ports":

@@ -64,7 +64,7 @@ def kafka_api_versions(port: int) -> Probe:
                 (size,) = struct.unpack(">i", head)
                 body = _recv_exact(s, size)
                 correlation_id, error_code = struct.unpack(">ih", body[:6])
-                return correlation_id == 7 and error_code == 0
+                return bool(correlation_id == 7 and error_code == 0)
         except (OSError, struct.error):
             return False
 

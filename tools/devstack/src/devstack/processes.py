@@ -23,6 +23,9 @@ class StartError(RuntimeError):
         self.log = log
 
 
+RUN_DIR_TAG = "DEVSTACK_RUN_DIR"
+
+
 @dataclass
 class ProcessSpec:
     """How to run one process and how to know it is ready."""
@@ -66,6 +69,7 @@ class ProcessTable:
     """The pid files of one run directory."""
 
     def __init__(self, run_dir: Path):
+        self.run_dir = run_dir
         self.dir = run_dir / "pids"
         self.logs = run_dir / "logs"
 
@@ -106,7 +110,8 @@ def start(spec: ProcessSpec, table: ProcessTable) -> Running:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=spec.cwd,
-            env={**base_env, **env},
+            # The tag lets `down` find every process of this run directory, orphans included.
+            env={**base_env, **env, RUN_DIR_TAG: str(table.run_dir)},
             start_new_session=True,
             user=spec.user if spec.user and os.geteuid() == 0 else None,
             group=spec.user if spec.user and os.geteuid() == 0 else None,
@@ -177,3 +182,27 @@ def tail(path: Path, lines: int = 30) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def tagged_with(run_dir: Path) -> list[int]:
+    """Pids of live processes started for `run_dir` (found by their environment tag)."""
+    needle = f"{RUN_DIR_TAG}={run_dir}\0".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if needle in environ.read_bytes() + b"\0":
+                pid = int(environ.parent.name)
+                if _start_time(pid) is not None:
+                    found.append(pid)
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def kill_tagged(run_dir: Path) -> list[int]:
+    """SIGKILL whatever is still tagged with `run_dir`; returns the pids it found."""
+    pids = tagged_with(run_dir)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return pids

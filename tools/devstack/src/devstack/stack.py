@@ -22,6 +22,7 @@ from devstack.processes import (
     ProcessTable,
     Running,
     StartError,
+    kill_tagged,
     start,
     stop,
     wait_ready,
@@ -37,6 +38,8 @@ APP_MODULES = {
 TRUST_DOMAIN = "localhost"  # control-plane trust domain shared by sentry and every daprd
 PG_USER = "todo"
 DATABASES = ("todo", "notifications")
+# Sentry puts the etcd peer DNS names in the scheduler's certificate only for this id.
+SCHEDULER_ID = "dapr-scheduler-server-0"
 
 Reporter = Callable[[str], None]
 
@@ -341,7 +344,7 @@ class Stack:
             argv=[
                 str(dapr_bin("scheduler")),
                 "--id",
-                "devstack-scheduler",
+                SCHEDULER_ID,
                 "--port",
                 str(p.scheduler),
                 "--listen-address",
@@ -357,7 +360,7 @@ class Stack:
                 "--etcd-data-dir",
                 str(home / "etcd"),
                 "--etcd-initial-cluster",
-                f"devstack-scheduler=http://127.0.0.1:{p.scheduler_etcd_peer}",
+                f"{SCHEDULER_ID}=http://127.0.0.1:{p.scheduler_etcd_peer}",
                 "--etcd-client-port",
                 str(p.scheduler_etcd_client),
                 "--etcd-client-listen-address",
@@ -456,6 +459,7 @@ class Stack:
         dapr_api_token: str | None = None,
         app_api_token: str | None = None,
         mtls: bool = True,
+        control_plane: bool = True,
         name: str | None = None,
         timeout: float = 60.0,
     ) -> ProcessSpec:
@@ -491,10 +495,6 @@ class Stack:
             str(self.root / "components"),
             "--config",
             str(config or self.root / "components" / "config" / f"{app_id}.yaml"),
-            "--scheduler-host-address",
-            f"127.0.0.1:{self.ports.scheduler}",
-            "--placement-host-address",
-            f"127.0.0.1:{self.ports.placement}",
             "--control-plane-trust-domain",
             TRUST_DOMAIN,
             "--dapr-graceful-shutdown-seconds",
@@ -505,6 +505,13 @@ class Stack:
         port = app_port or (ap.app if ap else None)
         if port:
             argv += ["--app-port", str(port)]
+        if control_plane:
+            argv += [
+                "--scheduler-host-address",
+                f"127.0.0.1:{self.ports.scheduler}",
+                "--placement-host-address",
+                f"127.0.0.1:{self.ports.placement}",
+            ]
         if mtls:
             argv += ["--enable-mtls", "--sentry-address", f"127.0.0.1:{self.ports.sentry}"]
 
@@ -590,6 +597,8 @@ class Stack:
                 stop(running)
                 report(f"  stopped {name}")
             self.table.forget(name)
+        for pid in kill_tagged(self.run_dir):
+            report(f"  killed orphan pid {pid}")
         (self.run_dir / "endpoints.json").unlink(missing_ok=True)
 
     def status(self) -> list[tuple[str, str, bool]]:
@@ -652,6 +661,7 @@ def _safe_probe(spec: ProcessSpec) -> bool:
 
 def _make_traversable(run_dir: Path) -> None:
     """PostgreSQL runs as its own user: it must be able to reach the run directory."""
+    run_dir.mkdir(parents=True, exist_ok=True)
     run_dir.chmod(run_dir.stat().st_mode | 0o011)
     for parent in run_dir.parents:
         if not os.access(parent, os.X_OK) or not (parent.stat().st_mode & 0o001):
