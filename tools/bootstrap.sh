@@ -44,7 +44,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   as_root service redis-server stop >/dev/null 2>&1 || true
   as_root service postgresql stop >/dev/null 2>&1 || true
 fi
-done_step "$(redis-server --version | awk '{print $3}'), PostgreSQL $(ls /usr/lib/postgresql | sort -n | tail -1)"
+done_step "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2), PostgreSQL $(ls /usr/lib/postgresql | sort -n | tail -1)"
 
 step "Dapr $DAPR_VERSION (daprd allcomponents, sentry, scheduler, placement) from its Go module"
 missing=()

@@ -2,55 +2,94 @@ import httpx
 import pytest
 import respx
 
-from dapr_common import AccessDenied, DaprClient, DaprError, DaprSettings, SidecarUnavailable
-
-SIDECAR = "http://127.0.0.1:3998"
+from dapr_common import DaprClient, DaprError, DaprSettings, SidecarUnavailable
 
 
-def settings() -> DaprSettings:
-    return DaprSettings(dapr_http_port=3998, dapr_api_token="tok")  # type: ignore[arg-type]
+def test_endpoint_setting_wins_over_host_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DAPR_HTTP_PORT", "3600")
+    assert DaprSettings().sidecar_url == "http://127.0.0.1:3600"
+    monkeypatch.setenv("DAPR_HTTP_ENDPOINT", "http://sidecar:3500/")
+    assert DaprSettings().sidecar_url == "http://sidecar:3500"
 
 
-@respx.mock
-async def test_invoke_sends_the_api_token_and_decodes_json() -> None:
-    route = respx.post(f"{SIDECAR}/v1.0/invoke/ai-service/method/rank").mock(
-        return_value=httpx.Response(200, json={"ok": True})
-    )
-    async with DaprClient(settings()) as dapr:
-        assert await dapr.invoke("ai-service", "/rank", json={"a": 1}) == {"ok": True}
+async def test_every_call_carries_the_api_token(
+    dapr: DaprClient, sidecar: respx.MockRouter
+) -> None:
+    route = sidecar.get("/v1.0/metadata").respond(200, json={"id": "backend"})
+    assert (await dapr.metadata())["id"] == "backend"
     assert route.calls.last.request.headers["dapr-api-token"] == "tok"
 
 
-@respx.mock
-async def test_403_is_access_denied_with_the_dapr_error_code() -> None:
-    respx.post(f"{SIDECAR}/v1.0/invoke/x/method/y").mock(
-        return_value=httpx.Response(403, json={"errorCode": "ERR_DIRECT_INVOKE", "message": "no"})
+async def test_no_token_header_without_a_token(sidecar: respx.MockRouter) -> None:
+    route = sidecar.get("/v1.0/metadata").respond(200, json={})
+    async with DaprClient(DaprSettings(dapr_http_port=3998)) as dapr:
+        await dapr.metadata()
+    assert "dapr-api-token" not in route.calls.last.request.headers
+
+
+async def test_healthy_reads_healthz_and_outbound(
+    dapr: DaprClient, sidecar: respx.MockRouter
+) -> None:
+    sidecar.get("/v1.0/healthz").respond(500)
+    sidecar.get("/v1.0/healthz/outbound").respond(204)
+    assert await dapr.healthy() is False
+    assert await dapr.healthy(outbound=True) is True
+
+
+async def test_wait_until_ready_polls_outbound_health(
+    dapr: DaprClient, sidecar: respx.MockRouter
+) -> None:
+    route = sidecar.get("/v1.0/healthz/outbound").mock(
+        side_effect=[httpx.ConnectError("no"), httpx.Response(500), httpx.Response(204)]
     )
-    async with DaprClient(settings()) as dapr:
-        with pytest.raises(AccessDenied) as caught:
-            await dapr.invoke("x", "y")
-    assert caught.value.error_code == "ERR_DIRECT_INVOKE" and caught.value.status == 403
+    await dapr.wait_until_ready(timeout=5, interval=0.01)
+    assert route.call_count == 3
 
 
-@respx.mock
-async def test_other_failures_are_dapr_errors_and_transport_failures_unavailable() -> None:
-    respx.post(f"{SIDECAR}/v1.0/invoke/x/method/y").mock(
-        return_value=httpx.Response(500, text="boom")
+async def test_wait_until_ready_gives_up(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+    sidecar.get("/v1.0/healthz/outbound").respond(500)
+    with pytest.raises(SidecarUnavailable, match="not ready"):
+        await dapr.wait_until_ready(timeout=0.05, interval=0.01)
+
+
+async def test_transport_failures_are_sidecar_unavailable(
+    dapr: DaprClient, sidecar: respx.MockRouter
+) -> None:
+    sidecar.get("/v1.0/metadata").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(SidecarUnavailable):
+        await dapr.metadata()
+
+
+async def test_timeouts_are_sidecar_unavailable(
+    dapr: DaprClient, sidecar: respx.MockRouter
+) -> None:
+    sidecar.get("/v1.0/metadata").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(SidecarUnavailable, match="timed out"):
+        await dapr.metadata()
+
+
+async def test_error_carries_status_code_and_message(
+    dapr: DaprClient, sidecar: respx.MockRouter
+) -> None:
+    sidecar.get("/v1.0/metadata").respond(
+        500, json={"errorCode": "ERR_METADATA_GET", "message": "failed to get metadata"}
     )
-    respx.post(f"{SIDECAR}/v1.0/invoke/x/method/z").mock(side_effect=httpx.ConnectError("refused"))
-    async with DaprClient(settings()) as dapr:
-        with pytest.raises(DaprError) as caught:
-            await dapr.invoke("x", "y")
-        assert not isinstance(caught.value, AccessDenied) and caught.value.status == 500
-        with pytest.raises(SidecarUnavailable):
-            await dapr.invoke("x", "z")
-
-
-@respx.mock
-async def test_healthy_reflects_the_sidecar_healthz() -> None:
-    respx.get(f"{SIDECAR}/v1.0/healthz").mock(
-        side_effect=[httpx.Response(204), httpx.Response(500)]
+    with pytest.raises(DaprError) as caught:
+        await dapr.metadata()
+    err = caught.value
+    assert (err.status, err.error_code, err.message) == (
+        500,
+        "ERR_METADATA_GET",
+        "failed to get metadata",
     )
-    async with DaprClient(settings()) as dapr:
-        assert await dapr.healthy() is True
-        assert await dapr.healthy() is False
+    assert str(err) == "HTTP 500 [ERR_METADATA_GET] failed to get metadata"
+
+
+async def test_one_connection_pool_for_all_calls(
+    dapr: DaprClient, sidecar: respx.MockRouter
+) -> None:
+    sidecar.get("/v1.0/metadata").respond(200, json={})
+    http = dapr.http
+    for _ in range(3):
+        await dapr.metadata()
+    assert dapr.http is http

@@ -36,7 +36,9 @@ def create_app(settings: DaprSettings | None = None) -> FastAPI:
         """Rank the given tasks by asking ai-service through Dapr service invocation."""
         dapr: DaprClient = request.app.state.dapr
         try:
-            return await dapr.invoke("ai-service", "get-recommendations", json=query.model_dump())
+            return await dapr.invoke.post(
+                "ai-service", "get-recommendations", json=query.model_dump()
+            )
         except AccessDenied as exc:
             raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"ai-service refused: {exc}") from exc
         except DaprError as exc:

@@ -1,0 +1,207 @@
+"""Pub/sub subscriptions for FastAPI: `GET /dapr/subscribe`, typed CloudEvents, honest answers.
+
+A handler's outcome becomes the answer Dapr acts on:
+returns → 200 SUCCESS; raises `Retry` (or anything unexpected) → 500 RETRY, redelivered;
+raises `Drop`, or the payload does not decode → 200 DROP, sent to the dead-letter topic.
+"""
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from dapr_common.app_token import require_app_token
+
+log = logging.getLogger("dapr_common.subscriptions")
+
+T = TypeVar("T")
+
+
+class CloudEvent(BaseModel, Generic[T]):
+    """The envelope Dapr delivers; `data` is decoded into the handler's model."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: str
+    source: str = ""
+    type: str = ""
+    specversion: str = "1.0"
+    datacontenttype: str | None = None
+    topic: str = ""
+    pubsubname: str = ""
+    traceparent: str | None = None
+    data: T
+
+
+class Retry(Exception):
+    """Raise in a handler: the event could not be handled now; deliver it again."""
+
+
+class Drop(Exception):
+    """Raise in a handler: the event can never be handled; send it to the dead-letter topic."""
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class BulkSubscribe:
+    """Deliver events in batches of up to `max_messages`, waiting at most `max_await_ms`."""
+
+    max_messages: int = 100
+    max_await_ms: int = 1000
+
+
+@dataclass
+class _Route:
+    path: str
+    model: Any
+    handler: Handler
+    wants_request: bool
+    match: str | None = None
+
+
+@dataclass
+class _Topic:
+    pubsub: str
+    topic: str
+    dead_letter_topic: str | None
+    bulk: BulkSubscribe | None
+    metadata: dict[str, str]
+    routes: list[_Route] = field(default_factory=list)
+
+
+_SUCCESS = {"status": "SUCCESS"}
+
+
+class Subscriptions:
+    """Register handlers per (pubsub, topic); include `.router` in the app."""
+
+    def __init__(self, pubsub: str = "pubsub", *, prefix: str = "/dapr/events") -> None:
+        self.default_pubsub = pubsub
+        self.prefix = prefix
+        self.router = APIRouter(dependencies=[Depends(require_app_token)])
+        self._topics: dict[tuple[str, str], _Topic] = {}
+        self.router.add_api_route("/dapr/subscribe", self._subscribe, methods=["GET"])
+
+    def topic(
+        self,
+        topic: str,
+        *,
+        model: Any = dict,
+        pubsub: str | None = None,
+        dead_letter_topic: str | None = None,
+        match: str | None = None,
+        bulk: BulkSubscribe | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Decorate `async def handler(event: CloudEvent[Model][, request])`.
+
+        `match` is a CEL expression (e.g. `event.type == "task.completed"`): several handlers
+        of one topic are tried in registration order; the one without `match` is the default.
+        """
+        pubsub_name = pubsub or self.default_pubsub
+        key = (pubsub_name, topic)
+        entry = self._topics.get(key)
+        if entry is None:
+            entry = _Topic(pubsub_name, topic, dead_letter_topic, bulk, dict(metadata or {}))
+            self._topics[key] = entry
+        elif dead_letter_topic and entry.dead_letter_topic not in (None, dead_letter_topic):
+            raise ValueError(f"{topic}: one dead-letter topic per subscription")
+
+        def register(handler: Handler) -> Handler:
+            if entry.routes and any(r.match is None for r in entry.routes) and match is None:
+                raise ValueError(f"{topic}: only one default handler")
+            path = f"{self.prefix}/{pubsub_name}/{topic}/{len(entry.routes)}"
+            wants_request = len(inspect.signature(handler).parameters) > 1
+            route = _Route(path, CloudEvent[model], handler, wants_request, match)
+            entry.routes.append(route)
+            if entry.dead_letter_topic is None and dead_letter_topic:
+                entry.dead_letter_topic = dead_letter_topic
+            endpoint = self._bulk_endpoint(route) if entry.bulk else self._endpoint(route)
+            self.router.add_api_route(path, endpoint, methods=["POST"])
+            return handler
+
+        return register
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """What `GET /dapr/subscribe` answers."""
+        out = []
+        for t in self._topics.values():
+            sub: dict[str, Any] = {"pubsubname": t.pubsub, "topic": t.topic}
+            rules = [{"match": r.match, "path": r.path} for r in t.routes if r.match]
+            default = next((r.path for r in t.routes if r.match is None), None)
+            if rules:
+                sub["routes"] = {"rules": rules, **({"default": default} if default else {})}
+            else:
+                sub["route"] = default
+            if t.dead_letter_topic:
+                sub["deadLetterTopic"] = t.dead_letter_topic
+            if t.metadata:
+                sub["metadata"] = t.metadata
+            if t.bulk:
+                sub["bulkSubscribe"] = {
+                    "enabled": True,
+                    "maxMessagesCount": t.bulk.max_messages,
+                    "maxAwaitDurationMs": t.bulk.max_await_ms,
+                }
+            out.append(sub)
+        return out
+
+    async def _subscribe(self) -> list[dict[str, Any]]:
+        return self.subscriptions()
+
+    @staticmethod
+    async def _handle(route: _Route, raw: Any, request: Request) -> str:
+        """Run the handler on one raw CloudEvent; the Dapr status word it earned."""
+        try:
+            event = route.model.model_validate(raw)
+        except ValidationError as exc:
+            event_id = raw.get("id") if isinstance(raw, dict) else None
+            log.error("dropping undecodable event %s on %s: %s", event_id, route.path, exc)
+            return "DROP"
+        try:
+            if route.wants_request:
+                await route.handler(event, request)
+            else:
+                await route.handler(event)
+        except Drop as exc:
+            log.warning("handler dropped event %s: %s", event.id, exc)
+            return "DROP"
+        except Retry as exc:
+            log.info("handler asked to retry event %s: %s", event.id, exc)
+            return "RETRY"
+        except Exception:
+            log.exception("handler failed on event %s; asking for redelivery", event.id)
+            return "RETRY"
+        return "SUCCESS"
+
+    def _endpoint(self, route: _Route) -> Callable[[Request], Awaitable[JSONResponse]]:
+        async def endpoint(request: Request) -> JSONResponse:
+            try:
+                raw = await request.json()
+            except ValueError:
+                log.error("dropping a delivery that is not JSON on %s", route.path)
+                return JSONResponse({"status": "DROP"})
+            status = await self._handle(route, raw, request)
+            # RETRY is a real failure: a non-2xx, so nothing between here and Dapr acks it.
+            return JSONResponse({"status": status}, status_code=500 if status == "RETRY" else 200)
+
+        return endpoint
+
+    def _bulk_endpoint(self, route: _Route) -> Callable[[Request], Awaitable[JSONResponse]]:
+        async def endpoint(request: Request) -> JSONResponse:
+            body = await request.json()
+            statuses = []
+            for entry in body.get("entries", []):
+                raw = entry.get("event")
+                status = await self._handle(route, raw, request)
+                statuses.append({"entryId": entry.get("entryId"), "status": status})
+            return JSONResponse({"statuses": statuses})
+
+        return endpoint
