@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
+import httpx
 from fastapi import FastAPI, Header, Request, Response
 
 
@@ -81,24 +81,10 @@ def create_probe_app(inbox: Inbox, topic_prefix: str) -> FastAPI:
     return app
 
 
-class ProbeServer:
-    """uvicorn serving the probe app on a thread of the test process."""
+@dataclass
+class Probe:
+    """The probe as tests see it: what it received, its topics, a client for its sidecar."""
 
-    def __init__(self, app: FastAPI, port: int):
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "ProbeServer":
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("probe app did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+    inbox: Inbox
+    topic_prefix: str
+    sidecar: httpx.Client

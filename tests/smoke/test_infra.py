@@ -2,12 +2,12 @@
 
 import subprocess
 
-from tests.smoke.harness import SmokeStack
+from devstack.testing import RunningStack
 
 
-def test_postgres_has_both_databases(smoke_stack: SmokeStack) -> None:
-    pg = smoke_stack.endpoints["infra"]["postgres"]
-    password = smoke_stack.stack.secrets["postgres-password"]
+def test_postgres_has_both_databases(running_stack: RunningStack) -> None:
+    pg = running_stack.endpoints["infra"]["postgres"]
+    password = running_stack.stack.secrets["postgres-password"]
     for db in ("todo", "notifications"):
         out = subprocess.run(
             [
@@ -31,10 +31,10 @@ def test_postgres_has_both_databases(smoke_stack: SmokeStack) -> None:
         assert out.stdout.strip() == db
 
 
-def test_endpoints_file_describes_the_running_stack(smoke_stack: SmokeStack) -> None:
+def test_endpoints_file_describes_the_running_stack(running_stack: RunningStack) -> None:
     import json
 
-    written = json.loads((smoke_stack.stack.run_dir / "endpoints.json").read_text())
+    written = json.loads((running_stack.stack.run_dir / "endpoints.json").read_text())
     assert set(written["apps"]) == {"backend", "notification-service", "ai-service"}
     for app in written["apps"].values():
         assert app["dapr_http"].startswith("http://127.0.0.1:")

@@ -1,10 +1,11 @@
 """Service invocation over mTLS, with the callee's access policy deciding."""
 
-from tests.smoke.harness import Probe, SmokeStack
+from devstack.testing import RunningStack
+from tests.smoke.probe_app import Probe
 
 
-def test_backend_invokes_notification_service_over_mtls(smoke_stack: SmokeStack) -> None:
-    with smoke_stack.sidecar("backend") as dapr:
+def test_backend_invokes_notification_service_over_mtls(running_stack: RunningStack) -> None:
+    with running_stack.sidecar("backend") as dapr:
         answer = dapr.post(
             "/v1.0/invoke/notification-service/method/send",
             json={"user_id": "u1", "subject": "hello", "body": "from the smoke test"},
@@ -13,20 +14,20 @@ def test_backend_invokes_notification_service_over_mtls(smoke_stack: SmokeStack)
     assert answer.json()["user_id"] == "u1"
 
 
-def test_backend_api_reaches_ai_service_through_its_sidecar(smoke_stack: SmokeStack) -> None:
+def test_backend_api_reaches_ai_service_through_its_sidecar(running_stack: RunningStack) -> None:
     tasks = [
         {"id": "a", "title": "low", "priority": "low"},
         {"id": "b", "title": "urgent", "priority": "urgent"},
         {"id": "c", "title": "done", "priority": "urgent", "completed": True},
     ]
-    with smoke_stack.app("backend") as app:
+    with running_stack.app("backend") as app:
         answer = app.post("/api/recommendations", json={"tasks": tasks})
     assert answer.status_code == 200, answer.text
     assert [t["id"] for t in answer.json()["recommended"]] == ["b", "a"]
 
 
-def test_method_outside_the_policy_is_denied(smoke_stack: SmokeStack) -> None:
-    with smoke_stack.sidecar("backend") as dapr:
+def test_method_outside_the_policy_is_denied(running_stack: RunningStack) -> None:
+    with running_stack.sidecar("backend") as dapr:
         answer = dapr.post("/v1.0/invoke/ai-service/method/admin/reset", json={})
     assert answer.status_code == 403, answer.text
     assert answer.json()["errorCode"] == "ERR_DIRECT_INVOKE"

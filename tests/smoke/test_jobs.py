@@ -3,7 +3,7 @@
 import json
 import uuid
 
-from tests.smoke.harness import Probe
+from tests.smoke.probe_app import Probe
 
 
 def test_job_with_due_time_arrives_at_the_scheduling_app(probe: Probe) -> None:

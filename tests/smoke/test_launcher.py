@@ -6,8 +6,8 @@ import socket
 import subprocess
 import sys
 
+from devstack.processes import tagged_with
 from devstack.versions import repo_root
-from tests.smoke.harness import processes_mentioning
 
 
 def test_failed_start_stops_everything_and_shows_the_log() -> None:
@@ -30,7 +30,7 @@ def test_failed_start_stops_everything_and_shows_the_log() -> None:
         assert result.returncode != 0
         assert "redis: exited before becoming ready" in result.stdout, result.stdout
         assert "Address already in use" in result.stdout  # the failing process's own log lines
-        assert not processes_mentioning(run_dir)
+        assert not tagged_with(run_dir)
         assert not list((run_dir / "pids").glob("*.json"))
         assert not (run_dir / "endpoints.json").exists()
     finally:

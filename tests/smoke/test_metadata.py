@@ -5,8 +5,8 @@ import subprocess
 import pytest
 
 from devstack.stack import APP_IDS
+from devstack.testing import RunningStack
 from devstack.versions import DAPR_VERSION, dapr_bin
-from tests.smoke.harness import SmokeStack
 
 
 def test_daprd_reports_the_pinned_release() -> None:
@@ -15,8 +15,8 @@ def test_daprd_reports_the_pinned_release() -> None:
 
 
 @pytest.mark.parametrize("app_id", APP_IDS)
-def test_metadata_lists_the_components(smoke_stack: SmokeStack, app_id: str) -> None:
-    with smoke_stack.sidecar(app_id) as dapr:
+def test_metadata_lists_the_components(running_stack: RunningStack, app_id: str) -> None:
+    with running_stack.sidecar(app_id) as dapr:
         meta = dapr.get("/v1.0/metadata").json()
     assert meta["id"] == app_id
     assert meta["runtimeVersion"] == DAPR_VERSION
@@ -27,8 +27,10 @@ def test_metadata_lists_the_components(smoke_stack: SmokeStack, app_id: str) -> 
 
 
 @pytest.mark.parametrize("app_id", APP_IDS)
-def test_sidecar_refuses_calls_without_the_api_token(smoke_stack: SmokeStack, app_id: str) -> None:
-    with smoke_stack.sidecar(app_id, token=False) as dapr:
+def test_sidecar_refuses_calls_without_the_api_token(
+    running_stack: RunningStack, app_id: str
+) -> None:
+    with running_stack.sidecar(app_id, token=False) as dapr:
         assert dapr.get("/v1.0/metadata").status_code == 401
         assert dapr.get("/v1.0/healthz").status_code == 204  # healthz stays open for probes
 
@@ -38,8 +40,8 @@ def test_sidecar_refuses_calls_without_the_api_token(smoke_stack: SmokeStack, ap
     [("notification-service", "/send"), ("ai-service", "/get-recommendations")],
 )
 def test_app_refuses_sidecar_routes_without_the_app_token(
-    smoke_stack: SmokeStack, app_id: str, route: str
+    running_stack: RunningStack, app_id: str, route: str
 ) -> None:
-    with smoke_stack.app(app_id) as app:
+    with running_stack.app(app_id) as app:
         assert app.post(route, json={}).status_code == 401
         assert app.get("/healthz").status_code == 200

@@ -6,11 +6,11 @@ import httpx
 
 from devstack import processes
 from devstack.ports import free_port
-from tests.smoke.harness import HERE, SmokeStack
+from devstack.testing import RunningStack
 
 
-def test_sidecar_without_trust_anchors_cannot_invoke(smoke_stack: SmokeStack) -> None:
-    stack = smoke_stack.stack
+def test_sidecar_without_trust_anchors_cannot_invoke(running_stack: RunningStack) -> None:
+    stack = running_stack.stack
     http_port = free_port()
     token = secrets.token_urlsafe(16)
     spec = stack.sidecar_spec(
@@ -19,7 +19,6 @@ def test_sidecar_without_trust_anchors_cannot_invoke(smoke_stack: SmokeStack) ->
         grpc_port=free_port(),
         internal_grpc_port=free_port(),
         metrics_port=free_port(),
-        config=HERE / "probe-config.yaml",
         dapr_api_token=token,
         app_api_token=token,
         mtls=False,

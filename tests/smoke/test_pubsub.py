@@ -2,14 +2,15 @@
 
 import uuid
 
-from tests.smoke.harness import Probe, SmokeStack
+from devstack.testing import RunningStack
+from tests.smoke.probe_app import Probe
 
 
 def test_event_published_by_backend_reaches_another_apps_handler(
-    smoke_stack: SmokeStack, probe: Probe
+    running_stack: RunningStack, probe: Probe
 ) -> None:
     event_id = str(uuid.uuid4())
-    with smoke_stack.sidecar("backend") as dapr:
+    with running_stack.sidecar("backend") as dapr:
         published = dapr.post(
             f"/v1.0/publish/pubsub/{probe.topic_prefix}.events",
             params={"metadata.cloudevent.id": event_id, "metadata.partitionKey": "user-1"},
@@ -26,10 +27,10 @@ def test_event_published_by_backend_reaches_another_apps_handler(
 
 
 def test_handler_answering_retry_gets_the_message_again(
-    smoke_stack: SmokeStack, probe: Probe
+    running_stack: RunningStack, probe: Probe
 ) -> None:
     event_id = str(uuid.uuid4())
-    with smoke_stack.sidecar("backend") as dapr:
+    with running_stack.sidecar("backend") as dapr:
         published = dapr.post(
             f"/v1.0/publish/pubsub/{probe.topic_prefix}.retry",
             params={"metadata.cloudevent.id": event_id},

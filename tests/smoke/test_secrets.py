@@ -3,18 +3,18 @@
 import json
 
 from devstack.dev_secrets import secrets_file
-from tests.smoke.harness import SmokeStack
+from devstack.testing import RunningStack
 
 
-def test_secret_is_read_from_the_secret_store(smoke_stack: SmokeStack) -> None:
+def test_secret_is_read_from_the_secret_store(running_stack: RunningStack) -> None:
     expected = json.loads(secrets_file().read_text())["postgres-password"]
-    with smoke_stack.sidecar("backend") as dapr:
+    with running_stack.sidecar("backend") as dapr:
         answer = dapr.get("/v1.0/secrets/secretstore/postgres-password")
     assert answer.status_code == 200
     assert answer.json() == {"postgres-password": expected}
 
 
-def test_unknown_secret_is_an_error_not_an_empty_value(smoke_stack: SmokeStack) -> None:
-    with smoke_stack.sidecar("backend") as dapr:
+def test_unknown_secret_is_an_error_not_an_empty_value(running_stack: RunningStack) -> None:
+    with running_stack.sidecar("backend") as dapr:
         answer = dapr.get("/v1.0/secrets/secretstore/no-such-secret")
     assert answer.status_code >= 400

@@ -3,12 +3,12 @@
 import time
 import uuid
 
-from tests.smoke.harness import SmokeStack
+from devstack.testing import RunningStack
 
 
-def test_save_get_etag_conflict_delete(smoke_stack: SmokeStack) -> None:
+def test_save_get_etag_conflict_delete(running_stack: RunningStack) -> None:
     key = f"smoke-{uuid.uuid4().hex}"
-    with smoke_stack.sidecar("backend") as dapr:
+    with running_stack.sidecar("backend") as dapr:
         saved = dapr.post("/v1.0/state/statestore", json=[{"key": key, "value": {"n": 1}}])
         assert saved.status_code == 204
         got = dapr.get(f"/v1.0/state/statestore/{key}")
@@ -34,9 +34,9 @@ def test_save_get_etag_conflict_delete(smoke_stack: SmokeStack) -> None:
         assert dapr.get(f"/v1.0/state/statestore/{key}").status_code == 204  # gone: empty answer
 
 
-def test_item_expires_after_its_ttl(smoke_stack: SmokeStack) -> None:
+def test_item_expires_after_its_ttl(running_stack: RunningStack) -> None:
     key = f"smoke-ttl-{uuid.uuid4().hex}"
-    with smoke_stack.sidecar("backend") as dapr:
+    with running_stack.sidecar("backend") as dapr:
         item = {"key": key, "value": "short-lived", "metadata": {"ttlInSeconds": "2"}}
         assert dapr.post("/v1.0/state/statestore", json=[item]).status_code == 204
         got = dapr.get(f"/v1.0/state/statestore/{key}")
@@ -47,10 +47,10 @@ def test_item_expires_after_its_ttl(smoke_stack: SmokeStack) -> None:
             time.sleep(0.25)
 
 
-def test_state_is_per_app(smoke_stack: SmokeStack) -> None:
+def test_state_is_per_app(running_stack: RunningStack) -> None:
     """Dapr prefixes keys with the app-id: one app cannot read another's state by key."""
     key = f"smoke-own-{uuid.uuid4().hex}"
-    with smoke_stack.sidecar("backend") as backend, smoke_stack.sidecar("ai-service") as ai:
+    with running_stack.sidecar("backend") as backend, running_stack.sidecar("ai-service") as ai:
         assert (
             backend.post("/v1.0/state/statestore", json=[{"key": key, "value": 1}]).status_code
             == 204

@@ -446,6 +446,16 @@ class Stack:
             return src
         raise RuntimeError(f"no service package {package}")
 
+    def config_for(self, app_id: str) -> Path:
+        """The app's Configuration; an app of no product (a test's) gets a deny-all one."""
+        own = self.root / "components" / "config" / f"{app_id}.yaml"
+        if own.exists():
+            return own
+        generated = self.run_dir / "config" / f"{app_id}.yaml"
+        generated.parent.mkdir(parents=True, exist_ok=True)
+        generated.write_text(_EXTRA_APP_CONFIG.format(app_id=app_id))
+        return generated
+
     def sidecar_spec(
         self,
         app_id: str,
@@ -494,7 +504,7 @@ class Stack:
             "--resources-path",
             str(self.root / "components"),
             "--config",
-            str(config or self.root / "components" / "config" / f"{app_id}.yaml"),
+            str(config or self.config_for(app_id)),
             "--control-plane-trust-domain",
             TRUST_DOMAIN,
             "--dapr-graceful-shutdown-seconds",
@@ -720,4 +730,23 @@ spec:
     enabled: true
     workloadCertTTL: 24h
     allowedClockSkew: 15m
+"""
+
+# For sidecars of apps that are not part of the product (tests' own): same name resolution as
+# the stack, and nobody may invoke them.
+_EXTRA_APP_CONFIG = """\
+apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: {app_id}
+spec:
+  mtls:
+    enabled: true
+  nameResolution:
+    component: sqlite
+    configuration:
+      connectionString: "${{DEVSTACK_NAMERES_DB}}"
+  accessControl:
+    defaultAction: deny
+    trustDomain: public
 """
