@@ -1,60 +1,74 @@
-"""Make a subscriber's effect happen once per CloudEvent id, though delivery is at least once."""
+"""Make a subscriber's effect happen once per CloudEvent id, though delivery is at least once.
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+The id must be recorded in the same atomic write as the effect. In a database that is one
+transaction (insert the id into a processed-events table; a unique-key violation means "done").
+In the Dapr state store it is one value: Redis transactions (MULTI/EXEC) do not roll back a
+failed ETag check, so marker-plus-effect in a state transaction is not atomic there.
+"""
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dapr_common.errors import ETagMismatch
-from dapr_common.state import Delete, Upsert
 
 if TYPE_CHECKING:
     from dapr_common.client import DaprClient
 
 
 class ProcessedEvents(Protocol):
-    """Where a consumer records the ids it has handled, with its effect, atomically.
+    """Where a consumer applies an effect together with the record of the event that caused it."""
 
-    A service with a database implements it with a table written in the same transaction as
-    the effect (insert the id; a unique-key violation means "already done").
-    """
-
-    async def apply_once(self, event_id: str, effect: list[Upsert | Delete]) -> bool: ...
+    async def apply_once(self, key: str, event_id: str, change: Callable[[Any], Any]) -> bool: ...
 
 
 class StateStoreProcessedEvents:
-    """ProcessedEvents in the Dapr state store: the id marker and the effect's writes go in one
-    state transaction, the marker insert-only (first-write), so a redelivery changes nothing."""
+    """Effects on one state-store value, each applied once per event id.
+
+    The value is stored as `{"value": …, "applied": [event ids]}` and written back under its
+    ETag: the effect and the id land in one write, and a concurrent writer makes the loser
+    re-read and re-decide. The last `remember` ids are kept per value, enough to catch the
+    redeliveries of an at-least-once broker.
+    """
 
     def __init__(
         self,
         client: "DaprClient",
-        consumer: str,
         *,
-        keep_for: timedelta = timedelta(days=7),
+        remember: int = 1000,
+        attempts: int = 20,
         store: str | None = None,
     ) -> None:
         self._client = client
-        self._consumer = consumer
-        self._keep_for = keep_for
+        self._remember = remember
+        self._attempts = attempts
         self._store = store
 
-    def marker_key(self, event_id: str) -> str:
-        return f"processed||{self._consumer}||{event_id}"
+    async def read(self, key: str) -> Any:
+        """The current value (without the bookkeeping), or None."""
+        item = await self._client.state.get(key, store=self._store)
+        return None if item is None else item.value["value"]
 
-    async def seen(self, event_id: str) -> bool:
-        return (
-            await self._client.state.get(self.marker_key(event_id), store=self._store) is not None
-        )
-
-    async def apply_once(self, event_id: str, effect: list[Upsert | Delete]) -> bool:
-        """Apply `effect` unless `event_id` was applied before; True when applied now."""
-        marker = Upsert(
-            self.marker_key(event_id),
-            {"event_id": event_id},
-            concurrency="first-write",
-            ttl=self._keep_for,
-        )
-        try:
-            await self._client.state.transaction([marker, *effect], store=self._store)
-        except ETagMismatch:
-            return False
-        return True
+    async def apply_once(self, key: str, event_id: str, change: Callable[[Any], Any]) -> bool:
+        """Set the value at `key` to `change(current or None)` unless `event_id` already did;
+        True when applied now, False for a redelivery."""
+        for _ in range(self._attempts):
+            item = await self._client.state.get(key, store=self._store)
+            envelope = item.value if item is not None else {"value": None, "applied": []}
+            if event_id in envelope["applied"]:
+                return False
+            applied = [*envelope["applied"], event_id][-self._remember :]
+            new = {"value": change(envelope["value"]), "applied": applied}
+            try:
+                if item is None:
+                    # Insert-only: a concurrent first insert makes this one lose and retry.
+                    await self._client.state.save(
+                        key, new, etag="0", concurrency="first-write", store=self._store
+                    )
+                else:
+                    await self._client.state.save(
+                        key, new, etag=item.etag, concurrency="first-write", store=self._store
+                    )
+            except ETagMismatch:
+                continue
+            return True
+        raise ETagMismatch(f"{key}: still contended after {self._attempts} attempts", status=409)
