@@ -121,7 +121,7 @@ class Jobs:
             due_time=job.get("dueTime"),
             repeats=job.get("repeats"),
             ttl=job.get("ttl"),
-            data=job.get("data"),
+            data=_unwrap(job.get("data")),
         )
 
     async def delete(self, name: str) -> None:
@@ -133,6 +133,13 @@ class Jobs:
         except DaprError as exc:
             if not _is_missing(exc):
                 raise
+
+
+def _unwrap(data: Any) -> Any:
+    """The sidecar reports job data as a protobuf Any (`{"@type": …, "value": …}`)."""
+    if isinstance(data, dict) and "@type" in data and "value" in data:
+        return data["value"]
+    return data
 
 
 def _is_missing(exc: DaprError) -> bool:

@@ -3,6 +3,7 @@
 import asyncio
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,6 +32,17 @@ class Received:
     def get(self, channel: str) -> list[Any]:
         with self._lock:
             return list(self._items[channel])
+
+    async def wait_until(
+        self, channel: str, predicate: Callable[[list[Any]], bool], timeout: float = 60.0
+    ) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate(self.get(channel)):
+            if loop.time() > deadline:
+                raise AssertionError(f"{channel}: condition not met in {timeout}s")
+            await asyncio.sleep(0.1)
+        return self.get(channel)
 
     async def wait_for(self, channel: str, count: int = 1, timeout: float = 60.0) -> list[Any]:
         loop = asyncio.get_running_loop()
