@@ -57,3 +57,7 @@ lint: $(BOOTSTRAPPED) ## ruff, mypy and the import contract (no service imports 
 fmt: ## format the code (ruff)
 	$(UV_RUN) ruff format .
 	$(UV_RUN) ruff check --fix .
+
+.PHONY: bench
+bench: $(BOOTSTRAPPED) ## benchmarks on a stack of their own; results in bench/results/ and the library README
+	$(UV_RUN) python bench/dapr_common_clients.py $(ARGS)
