@@ -2,9 +2,11 @@
 
 Variants, each on the same sidecar of one stack started for the run:
   dapr_common        the project's client (one pooled httpx.AsyncClient)
-  per-call client    a new httpx.AsyncClient per request (the pattern this project replaces)
+  per-call client    a new aiohttp.ClientSession per request (the pattern this project replaces)
   sdk grpc           the official SDK's async gRPC client (dapr.aio.clients.DaprClient)
-  raw httpx pooled   hand-written calls on one pooled httpx.AsyncClient (the HTTP floor)
+  raw httpx pooled   hand-written calls on one pooled httpx.AsyncClient
+  raw aiohttp pooled hand-written calls on one pooled aiohttp.ClientSession (dapr_common's
+                     transport without dapr_common: its own overhead is the difference)
 
 Run with `make bench`. Writes bench/results/dapr_common.json and .md, and the table into
 libs/dapr_common/README.md.
@@ -15,6 +17,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -25,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 from dapr_common import DaprClient, DaprSettings
@@ -38,25 +42,35 @@ START, END = "<!-- bench:dapr_common:start -->", "<!-- bench:dapr_common:end -->
 Op = Callable[[int], Awaitable[Any]]
 
 
-async def measure(op: Op, total: int, concurrency: int) -> dict[str, float]:
-    """Run `op(i)` for i < total with `concurrency` workers; ops/s and latency percentiles."""
+async def measure(op: Op, seconds: float, concurrency: int) -> dict[str, float]:
+    """Run `op` for `seconds` with `concurrency` workers; ops/s and latency percentiles."""
     latencies: list[float] = []
-    counter = iter(range(total))
+    counter = iter(range(10**9))
+    start = time.perf_counter()
+    stop = start + seconds
 
     async def worker() -> None:
         for i in counter:
             t0 = time.perf_counter()
+            if t0 >= stop:
+                return
             await op(i)
             latencies.append(time.perf_counter() - t0)
 
-    t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - t0
+    wall = time.perf_counter() - start
     q = statistics.quantiles(latencies, n=100)
-    return {"ops_per_s": total / wall, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
+    return {
+        "ops": len(latencies),
+        "ops_per_s": len(latencies) / wall,
+        "p50_ms": q[49] * 1000,
+        "p99_ms": q[98] * 1000,
+    }
 
 
-async def variants(endpoints: dict[str, Any], prefix: str) -> dict[str, dict[str, Op]]:
+async def variants(
+    endpoints: dict[str, Any], prefix: str
+) -> tuple[dict[str, dict[str, Op]], Callable[[], Awaitable[None]]]:
     app = endpoints["apps"]["backend"]
     token = app["dapr_api_token"]
     base = app["dapr_http"]
@@ -77,8 +91,19 @@ async def variants(endpoints: dict[str, Any], prefix: str) -> dict[str, dict[str
     sdk = SdkClient(address=endpoints["apps"]["backend"]["dapr_grpc"])
 
     async def per_call(method: str, path: str, **kw: Any) -> None:
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as c:
-            (await c.request(method, path, **kw)).raise_for_status()
+        async with (
+            aiohttp.ClientSession(base_url=base, headers=headers) as session,
+            session.request(method, path, **kw) as response,
+        ):
+            response.raise_for_status()
+            await response.read()
+
+    session = aiohttp.ClientSession(base_url=base, headers=headers)
+
+    async def raw_aiohttp(method: str, path: str, **kw: Any) -> None:
+        async with session.request(method, path, **kw) as response:
+            response.raise_for_status()
+            await response.read()
 
     async def raw(method: str, path: str, **kw: Any) -> None:
         (await pooled.request(method, path, **kw)).raise_for_status()
@@ -86,7 +111,14 @@ async def variants(endpoints: dict[str, Any], prefix: str) -> dict[str, dict[str
     key = lambda i: f"{prefix}-{i % 100}"  # noqa: E731
     for i in range(100):
         await dapr.state.save(key(i), payload)
-    return {
+
+    async def close() -> None:
+        await dapr.aclose()
+        await pooled.aclose()
+        await session.close()
+        await sdk.close()
+
+    table: dict[str, dict[str, Op]] = {
         "dapr_common": {
             "state get": lambda i: dapr.state.get(key(i)),
             "state save": lambda i: dapr.state.save(key(i), payload),
@@ -106,6 +138,13 @@ async def variants(endpoints: dict[str, Any], prefix: str) -> dict[str, dict[str
                 "pubsub", topic, body, data_content_type="application/json"
             ),
         },
+        "raw aiohttp pooled": {
+            "state get": lambda i: raw_aiohttp("GET", f"/v1.0/state/statestore/{key(i)}"),
+            "state save": lambda i: raw_aiohttp(
+                "POST", "/v1.0/state/statestore", json=[{"key": key(i), "value": payload}]
+            ),
+            "publish": lambda i: raw_aiohttp("POST", f"/v1.0/publish/pubsub/{topic}", json=payload),
+        },
         "raw httpx pooled": {
             "state get": lambda i: raw("GET", f"/v1.0/state/statestore/{key(i)}"),
             "state save": lambda i: raw(
@@ -114,29 +153,31 @@ async def variants(endpoints: dict[str, Any], prefix: str) -> dict[str, dict[str
             "publish": lambda i: raw("POST", f"/v1.0/publish/pubsub/{topic}", json=payload),
         },
     }
+    return table, close
 
 
 async def run(
-    endpoints: dict[str, Any], total: int, concurrency: int, rounds: int
+    endpoints: dict[str, Any], seconds: float, concurrency: int, rounds: int
 ) -> dict[str, Any]:
-    table = await variants(endpoints, f"bench-{uuid.uuid4().hex[:6]}")
+    table, close = await variants(endpoints, f"bench-{uuid.uuid4().hex[:6]}")
     ops = ["state get", "state save", "publish"]
     results: dict[str, dict[str, dict[str, float]]] = {v: {} for v in table}
     for op in ops:
         runs: dict[str, list[dict[str, float]]] = {v: [] for v in table}
         for _ in range(rounds):  # interleaved rounds, so drift hits every variant alike
             for variant, fns in table.items():
-                await measure(fns[op], max(total // 10, 50), concurrency)  # warm-up
-                runs[variant].append(await measure(fns[op], total, concurrency))
+                await measure(fns[op], 0.5, concurrency)  # warm-up
+                runs[variant].append(await measure(fns[op], seconds, concurrency))
         for variant, rs in runs.items():
             results[variant][op] = sorted(rs, key=lambda r: r["ops_per_s"])[len(rs) // 2]
             print(
                 f"{op:<10} {variant:<18} {results[variant][op]['ops_per_s']:8.0f} ops/s", flush=True
             )
+    await close()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "workload": {"ops_per_run": total, "concurrency": concurrency, "rounds": rounds},
+        "workload": {"seconds_per_run": seconds, "concurrency": concurrency, "rounds": rounds},
         "results": results,
         "ratios": ratios(results),
     }
@@ -159,7 +200,7 @@ def ratios(results: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[st
 def markdown(report: dict[str, Any]) -> str:
     w = report["workload"]
     lines = [
-        f"Measured {report['date']} on {report['machine']}; {w['ops_per_run']} ops per run, "
+        f"Measured {report['date']} on {report['machine']}; {w['seconds_per_run']} s per run, "
         f"concurrency {w['concurrency']}, median of {w['rounds']} interleaved rounds; "
         "one daprd 1.18 with Redis and Kafka on loopback (`make bench`).",
         "",
@@ -186,7 +227,7 @@ def markdown(report: dict[str, Any]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ops", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one measured run")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
@@ -199,9 +240,11 @@ def main() -> int:
     if own:
         subprocess.run([*cli, "down"], capture_output=True, check=False)
         subprocess.run([*cli, "up", "--free-ports"], check=True)
+        # A SIGTERM (a timeout, Ctrl-C in make) still takes the stack down in `finally`.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         endpoints = Stack.load(run_dir).endpoints()
-        report = asyncio.run(run(endpoints, args.ops, args.concurrency, args.rounds))
+        report = asyncio.run(run(endpoints, args.seconds, args.concurrency, args.rounds))
     finally:
         if own:
             subprocess.run([*cli, "down"], capture_output=True, check=False)

@@ -1,25 +1,28 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import respx
 
 from dapr_common import DaprClient, DaprSettings
-
-SIDECAR = "http://127.0.0.1:3998"
+from dapr_common.testing import FakeSidecar
 
 
 @pytest.fixture
-def settings() -> DaprSettings:
-    return DaprSettings(dapr_http_port=3998, dapr_api_token="tok", app_api_token="app-tok")  # type: ignore[arg-type]
+def sidecar() -> Iterator[FakeSidecar]:
+    with FakeSidecar() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(sidecar: FakeSidecar) -> DaprSettings:
+    return DaprSettings(
+        dapr_http_endpoint=sidecar.url,
+        dapr_api_token="tok",  # type: ignore[arg-type]
+        app_api_token="app-tok",  # type: ignore[arg-type]
+        dapr_timeout=2.0,
+    )
 
 
 @pytest.fixture
 async def dapr(settings: DaprSettings) -> AsyncIterator[DaprClient]:
     async with DaprClient(settings) as client:
         yield client
-
-
-@pytest.fixture
-def sidecar() -> respx.MockRouter:
-    with respx.mock(base_url=SIDECAR, assert_all_called=True) as router:
-        yield router

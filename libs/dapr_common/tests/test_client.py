@@ -1,8 +1,7 @@
-import httpx
 import pytest
-import respx
 
 from dapr_common import DaprClient, DaprError, DaprSettings, SidecarUnavailable
+from dapr_common.testing import FakeSidecar
 
 
 def test_endpoint_setting_wins_over_host_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -12,24 +11,20 @@ def test_endpoint_setting_wins_over_host_and_port(monkeypatch: pytest.MonkeyPatc
     assert DaprSettings().sidecar_url == "http://sidecar:3500"
 
 
-async def test_every_call_carries_the_api_token(
-    dapr: DaprClient, sidecar: respx.MockRouter
-) -> None:
+async def test_every_call_carries_the_api_token(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.get("/v1.0/metadata").respond(200, json={"id": "backend"})
     assert (await dapr.metadata())["id"] == "backend"
-    assert route.calls.last.request.headers["dapr-api-token"] == "tok"
+    assert route.last.headers["dapr-api-token"] == "tok"
 
 
-async def test_no_token_header_without_a_token(sidecar: respx.MockRouter) -> None:
+async def test_no_token_header_without_a_token(sidecar: FakeSidecar) -> None:
     route = sidecar.get("/v1.0/metadata").respond(200, json={})
-    async with DaprClient(DaprSettings(dapr_http_port=3998)) as dapr:
+    async with DaprClient(DaprSettings(dapr_http_endpoint=sidecar.url)) as dapr:
         await dapr.metadata()
-    assert "dapr-api-token" not in route.calls.last.request.headers
+    assert "dapr-api-token" not in route.last.headers
 
 
-async def test_healthy_reads_healthz_and_outbound(
-    dapr: DaprClient, sidecar: respx.MockRouter
-) -> None:
+async def test_healthy_reads_healthz_and_outbound(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/healthz").respond(500)
     sidecar.get("/v1.0/healthz/outbound").respond(204)
     assert await dapr.healthy() is False
@@ -37,39 +32,36 @@ async def test_healthy_reads_healthz_and_outbound(
 
 
 async def test_wait_until_ready_polls_outbound_health(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
-    route = sidecar.get("/v1.0/healthz/outbound").mock(
-        side_effect=[httpx.ConnectError("no"), httpx.Response(500), httpx.Response(204)]
-    )
+    route = sidecar.get("/v1.0/healthz/outbound").respond(500).respond(500).respond(204)
     await dapr.wait_until_ready(timeout=5, interval=0.01)
     assert route.call_count == 3
 
 
-async def test_wait_until_ready_gives_up(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_wait_until_ready_gives_up(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/healthz/outbound").respond(500)
     with pytest.raises(SidecarUnavailable, match="not ready"):
         await dapr.wait_until_ready(timeout=0.05, interval=0.01)
 
 
-async def test_transport_failures_are_sidecar_unavailable(
-    dapr: DaprClient, sidecar: respx.MockRouter
-) -> None:
-    sidecar.get("/v1.0/metadata").mock(side_effect=httpx.ConnectError("refused"))
-    with pytest.raises(SidecarUnavailable):
-        await dapr.metadata()
+async def test_no_sidecar_is_sidecar_unavailable() -> None:
+    with FakeSidecar() as gone:
+        url = gone.url
+    async with DaprClient(DaprSettings(dapr_http_endpoint=url)) as dapr:
+        with pytest.raises(SidecarUnavailable, match="unreachable"):
+            await dapr.metadata()
+        assert await dapr.healthy() is False
 
 
-async def test_timeouts_are_sidecar_unavailable(
-    dapr: DaprClient, sidecar: respx.MockRouter
-) -> None:
-    sidecar.get("/v1.0/metadata").mock(side_effect=httpx.ReadTimeout("slow"))
+async def test_timeouts_are_sidecar_unavailable(dapr: DaprClient, sidecar: FakeSidecar) -> None:
+    sidecar.get("/v1.0/metadata").respond(200, json={}, delay=3)
     with pytest.raises(SidecarUnavailable, match="timed out"):
-        await dapr.metadata()
+        await dapr.metadata()  # the client's timeout is 2 s
 
 
 async def test_error_carries_status_code_and_message(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     sidecar.get("/v1.0/metadata").respond(
         500, json={"errorCode": "ERR_METADATA_GET", "message": "failed to get metadata"}
@@ -85,11 +77,13 @@ async def test_error_carries_status_code_and_message(
     assert str(err) == "HTTP 500 [ERR_METADATA_GET] failed to get metadata"
 
 
-async def test_one_connection_pool_for_all_calls(
-    dapr: DaprClient, sidecar: respx.MockRouter
-) -> None:
-    sidecar.get("/v1.0/metadata").respond(200, json={})
-    http = dapr.http
+async def test_one_connection_pool_for_all_calls(dapr: DaprClient, sidecar: FakeSidecar) -> None:
+    route = sidecar.get("/v1.0/metadata").respond(200, json={})
     for _ in range(3):
         await dapr.metadata()
-    assert dapr.http is http
+    peers = {r.headers.get("x-peer") for r in route.calls}
+    session = dapr._http()
+    assert (
+        session.connector is not None and len(session.connector._conns) == 1
+    )  # one keep-alive connection
+    assert peers

@@ -1,14 +1,13 @@
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import respx
 
 from dapr_common import DaprClient, DaprError, FailurePolicy, Job
+from dapr_common.testing import FakeSidecar
 
 
 async def test_schedule_one_shot_with_data_and_policy(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     route = sidecar.post("/v1.0/jobs/reminder-7").respond(204)
     await dapr.jobs.schedule(
@@ -18,7 +17,7 @@ async def test_schedule_one_shot_with_data_and_policy(
         overwrite=True,
         failure_policy=FailurePolicy(max_retries=5, interval=timedelta(seconds=2)),
     )
-    assert json.loads(route.calls.last.request.content) == {
+    assert route.last.json() == {
         "dueTime": "2026-12-01T09:00:00+00:00",
         "data": {"task_id": 7},
         "overwrite": True,
@@ -27,7 +26,7 @@ async def test_schedule_one_shot_with_data_and_policy(
 
 
 async def test_schedule_cron_with_repeats_ttl_and_drop_policy(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     route = sidecar.post("/v1.0/jobs/digest-u1").respond(204)
     await dapr.jobs.schedule(
@@ -37,7 +36,7 @@ async def test_schedule_cron_with_repeats_ttl_and_drop_policy(
         ttl=timedelta(days=1),
         failure_policy=FailurePolicy(max_retries=0),
     )
-    assert json.loads(route.calls.last.request.content) == {
+    assert route.last.json() == {
         "schedule": "CRON_TZ=Europe/Paris 0 0 8 * * *",
         "repeats": 3,
         "ttl": "86400s",
@@ -56,7 +55,7 @@ async def test_naive_due_time_is_refused(dapr: DaprClient) -> None:
 
 
 async def test_falls_back_to_alpha_when_the_stable_route_is_missing(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     sidecar.post("/v1.0/jobs/j").respond(404, text="404 page not found")
     alpha = sidecar.post("/v1.0-alpha1/jobs/j").respond(204)
@@ -64,12 +63,12 @@ async def test_falls_back_to_alpha_when_the_stable_route_is_missing(
     assert alpha.called
 
 
-async def test_get_decodes_the_job(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_get_decodes_the_job(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/jobs/j").respond(200, json={"name": "j", "dueTime": "2s", "data": {"a": 1}})
     assert await dapr.jobs.get("j") == Job("j", None, "2s", None, None, {"a": 1})
 
 
-async def test_get_of_a_missing_job_is_none(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_get_of_a_missing_job_is_none(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/jobs/j").respond(
         404, json={"errorCode": "ERR_JOBS_NOT_FOUND", "message": "job not found: j"}
     )
@@ -77,7 +76,7 @@ async def test_get_of_a_missing_job_is_none(dapr: DaprClient, sidecar: respx.Moc
 
 
 async def test_delete_of_a_missing_job_is_fine_other_errors_raise(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     sidecar.delete("/v1.0/jobs/gone").respond(
         404, json={"errorCode": "ERR_JOBS_NOT_FOUND", "message": "job not found"}

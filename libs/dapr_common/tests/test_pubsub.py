@@ -1,13 +1,11 @@
-import json
-
 import pytest
-import respx
 
 from dapr_common import BulkEntry, BulkPublishFailed, DaprClient, DaprError
+from dapr_common.testing import FakeSidecar
 
 
 async def test_publish_sets_event_id_type_and_partition_key(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     route = sidecar.post("/v1.0/publish/pubsub/task.created").respond(204)
     await dapr.pubsub.publish(
@@ -17,28 +15,28 @@ async def test_publish_sets_event_id_type_and_partition_key(
         event_type="task.created",
         partition_key="u1",
     )
-    request = route.calls.last.request
-    assert json.loads(request.content) == {"id": 1}
+    request = route.last
+    assert request.json() == {"id": 1}
     assert request.headers["content-type"] == "application/json"
-    assert dict(request.url.params) == {
+    assert dict(request.query) == {
         "metadata.cloudevent.id": "outbox-9",
         "metadata.cloudevent.type": "task.created",
         "metadata.partitionKey": "u1",
     }
 
 
-async def test_publish_a_whole_cloudevent(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_publish_a_whole_cloudevent(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.post("/v1.0/publish/other/t").respond(204)
     event = {"specversion": "1.0", "id": "e1", "source": "s", "type": "t", "data": {"a": 1}}
     await dapr.pubsub.publish(
         "t", event, content_type="application/cloudevents+json", pubsub="other"
     )
-    request = route.calls.last.request
+    request = route.last
     assert request.headers["content-type"] == "application/cloudevents+json"
-    assert json.loads(request.content) == event
+    assert request.json() == event
 
 
-async def test_publish_failure_raises(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_publish_failure_raises(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.post("/v1.0/publish/pubsub/t").respond(
         404, json={"errorCode": "ERR_PUBSUB_NOT_FOUND", "message": "pubsub pubsub not found"}
     )
@@ -47,12 +45,12 @@ async def test_publish_failure_raises(dapr: DaprClient, sidecar: respx.MockRoute
     assert caught.value.error_code == "ERR_PUBSUB_NOT_FOUND"
 
 
-async def test_bulk_publish_body(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_bulk_publish_body(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.post("/v1.0-alpha1/publish/bulk/pubsub/t").respond(204)
     await dapr.pubsub.publish_bulk(
         "t", [BulkEntry("1", {"a": 1}), BulkEntry("2", "x", "text/plain", {"partitionKey": "k"})]
     )
-    assert json.loads(route.calls.last.request.content) == [
+    assert route.last.json() == [
         {"entryId": "1", "event": {"a": 1}, "contentType": "application/json"},
         {
             "entryId": "2",
@@ -64,7 +62,7 @@ async def test_bulk_publish_body(dapr: DaprClient, sidecar: respx.MockRouter) ->
 
 
 async def test_bulk_publish_names_the_failed_entries(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     sidecar.post("/v1.0-alpha1/publish/bulk/pubsub/t").respond(
         500,

@@ -1,10 +1,10 @@
 import pytest
-import respx
 
 from dapr_common import DaprClient, DaprError
+from dapr_common.testing import FakeSidecar
 
 
-async def test_get_and_value(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_get_and_value(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/secrets/secretstore/postgres-password").respond(
         200, json={"postgres-password": "s3"}
     )
@@ -12,12 +12,12 @@ async def test_get_and_value(dapr: DaprClient, sidecar: respx.MockRouter) -> Non
     assert await dapr.secrets.value("postgres-password") == "s3"
 
 
-async def test_bulk(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_bulk(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/secrets/vault/bulk").respond(200, json={"a": {"a": "1"}})
     assert await dapr.secrets.bulk(store="vault") == {"a": {"a": "1"}}
 
 
-async def test_secret_outside_the_scope_raises(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_secret_outside_the_scope_raises(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/secrets/secretstore/smtp-password").respond(
         403,
         json={

@@ -1,41 +1,38 @@
-import json
 from datetime import timedelta
 
 import pytest
-import respx
 
 from dapr_common import DaprClient, Delete, ETagMismatch, StateItem, Upsert
+from dapr_common.testing import FakeSidecar
 
 
-async def test_get_returns_value_and_etag(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_get_returns_value_and_etag(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.get("/v1.0/state/statestore/user%2F1").respond(
         200, json={"n": 1}, headers={"etag": "3"}
     )
     assert await dapr.state.get("user/1") == StateItem("user/1", {"n": 1}, "3")
-    assert route.calls.last.request.headers["dapr-api-token"] == "tok"
+    assert route.last.headers["dapr-api-token"] == "tok"
 
 
-async def test_get_of_a_missing_key_is_none(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_get_of_a_missing_key_is_none(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     sidecar.get("/v1.0/state/statestore/nope").respond(204)
     assert await dapr.state.get("nope") is None
 
 
 async def test_get_with_strong_consistency_and_another_store(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     route = sidecar.get("/v1.0/state/other/k").respond(200, json=1)
     await dapr.state.get("k", store="other", consistency="strong")
-    assert route.calls.last.request.url.params["consistency"] == "strong"
+    assert route.last.query["consistency"] == "strong"
 
 
-async def test_save_sends_ttl_etag_and_concurrency(
-    dapr: DaprClient, sidecar: respx.MockRouter
-) -> None:
+async def test_save_sends_ttl_etag_and_concurrency(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.post("/v1.0/state/statestore").respond(204)
     await dapr.state.save(
         "k", {"a": 1}, etag="7", concurrency="first-write", ttl=timedelta(minutes=5)
     )
-    assert json.loads(route.calls.last.request.content) == [
+    assert route.last.json() == [
         {
             "key": "k",
             "value": {"a": 1},
@@ -52,7 +49,7 @@ async def test_save_rejects_a_ttl_below_one_second(dapr: DaprClient) -> None:
 
 
 async def test_etag_conflict_on_save_is_etag_mismatch(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     sidecar.post("/v1.0/state/statestore").respond(
         409,
@@ -66,16 +63,16 @@ async def test_etag_conflict_on_save_is_etag_mismatch(
     assert caught.value.error_code == "ERR_STATE_SAVE" and caught.value.status == 409
 
 
-async def test_delete_sends_if_match(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_delete_sends_if_match(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.delete("/v1.0/state/statestore/k").respond(204)
     await dapr.state.delete("k", etag="4", concurrency="first-write")
-    request = route.calls.last.request
+    request = route.last
     assert request.headers["if-match"] == "4"
-    assert request.url.params["concurrency"] == "first-write"
+    assert request.query["concurrency"] == "first-write"
 
 
 async def test_get_bulk_leaves_out_missing_and_failed_keys(
-    dapr: DaprClient, sidecar: respx.MockRouter
+    dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:
     route = sidecar.post("/v1.0/state/statestore/bulk").respond(
         200,
@@ -87,7 +84,7 @@ async def test_get_bulk_leaves_out_missing_and_failed_keys(
     )
     found = await dapr.state.get_bulk(["a", "b", "c"], parallelism=4)
     assert found == {"a": StateItem("a", {"x": 1}, "1")}
-    assert json.loads(route.calls.last.request.content) == {
+    assert route.last.json() == {
         "keys": ["a", "b", "c"],
         "parallelism": 4,
     }
@@ -97,12 +94,12 @@ async def test_get_bulk_of_nothing_makes_no_call(dapr: DaprClient) -> None:
     assert await dapr.state.get_bulk([]) == {}
 
 
-async def test_transaction_body(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_transaction_body(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.post("/v1.0/state/statestore/transaction").respond(204)
     await dapr.state.transaction(
         [Upsert("a", 1, ttl=60), Delete("b", etag="2"), Upsert("m", "x", concurrency="first-write")]
     )
-    assert json.loads(route.calls.last.request.content) == {
+    assert route.last.json() == {
         "operations": [
             {
                 "operation": "upsert",
@@ -117,10 +114,10 @@ async def test_transaction_body(dapr: DaprClient, sidecar: respx.MockRouter) -> 
     }
 
 
-async def test_save_many(dapr: DaprClient, sidecar: respx.MockRouter) -> None:
+async def test_save_many(dapr: DaprClient, sidecar: FakeSidecar) -> None:
     route = sidecar.post("/v1.0/state/statestore").respond(204)
     await dapr.state.save_many([Upsert("a", 1), Upsert("b", 2, etag="5")])
-    assert json.loads(route.calls.last.request.content) == [
+    assert route.last.json() == [
         {"key": "a", "value": 1},
         {"key": "b", "value": 2, "etag": "5"},
     ]

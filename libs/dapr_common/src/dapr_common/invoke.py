@@ -2,12 +2,10 @@
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from dapr_common.errors import AccessDenied, DaprError, InvocationFailed, SidecarUnavailable
+from dapr_common.errors import AccessDenied, DaprError, InvocationFailed
 
 if TYPE_CHECKING:
-    from dapr_common.client import DaprClient
+    from dapr_common.client import DaprClient, SidecarResponse
 
 
 class Invoke:
@@ -26,25 +24,18 @@ class Invoke:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
-    ) -> httpx.Response:
-        """The callee's 2xx response. Raises AccessDenied (403 by policy), InvocationFailed
+    ) -> "SidecarResponse":
+        """The callee's 2xx answer. Raises AccessDenied (403 by policy), InvocationFailed
         (the callee answered non-2xx), DaprError (the sidecar could not deliver),
         SidecarUnavailable (no sidecar)."""
-        path = f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}"
-        http = self._client.http
-        try:
-            response = await http.request(
-                verb.upper(),
-                path,
-                json=json,
-                params=params,
-                headers=headers,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.TimeoutException as exc:
-            raise SidecarUnavailable(f"invoke {app_id}/{method}: timed out") from exc
-        except httpx.TransportError as exc:
-            raise SidecarUnavailable(f"invoke {app_id}/{method}: sidecar unreachable") from exc
+        response = await self._client.send(
+            verb.upper(),
+            f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
+            json=json,
+            params=params,
+            headers=headers,
+            timeout=timeout,
+        )
         if response.is_success:
             return response
         raise _invocation_error(app_id, method, response)
@@ -58,15 +49,15 @@ class Invoke:
         return _json(await self.call(app_id, method, verb="POST", **kwargs))
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(response: "SidecarResponse") -> Any:
     return response.json() if response.content else None
 
 
-def _invocation_error(app_id: str, method: str, response: httpx.Response) -> DaprError:
+def _invocation_error(app_id: str, method: str, response: "SidecarResponse") -> DaprError:
     from dapr_common.client import error_body
 
     code, message, body = error_body(response)
-    status = response.status_code
+    status = response.status
     where = f"invoke {app_id}/{method}"
     if status == 403 and code == "ERR_DIRECT_INVOKE":
         return AccessDenied(f"{where}: {message}", status=status, error_code=code, body=body)

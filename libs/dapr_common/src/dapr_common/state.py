@@ -93,7 +93,7 @@ class State:
         """The item, or None when the key holds nothing (or expired)."""
         params: dict[str, str] | None = {"consistency": consistency} if consistency else None
         response = await self._client.request("GET", self._path(store, key), params=params)
-        if response.status_code == 204 or not response.content:
+        if response.status == 204 or not response.content:
             return None
         return StateItem(key, response.json(), response.headers.get("etag"))
 
