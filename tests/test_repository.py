@@ -19,7 +19,7 @@ def test_bootstrap_and_launcher_pin_the_same_versions() -> None:
 
 
 def test_python_sdk_matches_the_runtime_minor_version() -> None:
-    pyproject = (ROOT / "libs" / "dapr_common" / "pyproject.toml").read_text()
+    pyproject = (ROOT / "pyproject.toml").read_text()
     sdk = re.search(r'"dapr==([0-9.]+)"', pyproject)
     assert sdk is not None
     assert sdk.group(1).split(".")[:2] == versions.DAPR_VERSION.split(".")[:2]

@@ -158,8 +158,8 @@ class DaprClient:
                 method,
                 path,
                 data=data,
-                params=params,
-                headers=hdrs,
+                params=params or None,
+                headers=hdrs or None,
                 timeout=call_timeout,
             ) as response:
                 body = await response.read()

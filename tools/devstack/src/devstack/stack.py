@@ -1,12 +1,14 @@
 """The local topology: which processes, in which order, with which flags; up, down, status."""
 
 import base64
+import hashlib
 import json
 import os
 import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -119,6 +121,25 @@ class Stack:
     def nameres_db(self) -> Path:
         return self.run_dir / "nameresolution.db"
 
+    def postgres_home(self) -> Path:
+        """`<run dir>/postgres`. PostgreSQL runs as its own user when we are root, so every
+        directory above its data must be traversable by others; where one is not (a private
+        checkout), the data lives under /tmp and `<run dir>/postgres` links to it."""
+        home = self.run_dir / "postgres"
+        if os.geteuid() != 0 or home.exists():
+            return home.resolve()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if _traversable_by_others(self.run_dir.parent):
+            self.run_dir.chmod(self.run_dir.stat().st_mode | 0o011)
+            home.mkdir()
+            return home
+        digest = hashlib.sha256(str(self.run_dir).encode()).hexdigest()[:12]
+        elsewhere = Path(tempfile.gettempdir()) / f"devstack-postgres-{digest}"
+        shutil.rmtree(elsewhere, ignore_errors=True)  # left by an earlier run dir of this path
+        elsewhere.mkdir(mode=0o755)
+        home.symlink_to(elsewhere)
+        return elsewhere
+
     # ---- the topology ------------------------------------------------------------------
     def waves(self) -> list[list[ProcessSpec]]:
         """Processes grouped so each group needs only what earlier groups provide."""
@@ -131,16 +152,15 @@ class Stack:
 
     def _postgres(self) -> ProcessSpec:
         bindir = postgres_bindir()
-        data = self.run_dir / "postgres" / "data"
+        data = self.postgres_home() / "data"
         password = self.secrets["postgres-password"]
         user = "postgres" if os.geteuid() == 0 else None
 
         def prepare() -> None:
             if (data / "PG_VERSION").exists():
                 return
-            _make_traversable(self.run_dir)
             data.mkdir(parents=True, exist_ok=True)
-            pwfile = self.run_dir / "postgres" / "pwfile"
+            pwfile = data.parent / "pwfile"
             pwfile.write_text(password + "\n")
             if user:
                 shutil.chown(data.parent, user, user)
@@ -669,16 +689,8 @@ def _safe_probe(spec: ProcessSpec) -> bool:
         return False
 
 
-def _make_traversable(run_dir: Path) -> None:
-    """PostgreSQL runs as its own user: it must be able to reach the run directory."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    run_dir.chmod(run_dir.stat().st_mode | 0o011)
-    for parent in run_dir.parents:
-        if not os.access(parent, os.X_OK) or not (parent.stat().st_mode & 0o001):
-            raise RuntimeError(
-                f"{parent} is not traversable by other users; PostgreSQL (user postgres) "
-                f"cannot reach {run_dir}. Choose another DEVSTACK_RUN_DIR."
-            )
+def _traversable_by_others(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in [path, *path.parents] if p.exists())
 
 
 def _kafka_properties(port: int, controller_port: int, data: Path) -> str:
