@@ -9,7 +9,15 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from dapr_common import CloudEvent, DaprSettings, Drop, JobHandlers, Retry, Subscriptions
+from dapr_common import (
+    BulkSubscribe,
+    CloudEvent,
+    DaprSettings,
+    Drop,
+    JobHandlers,
+    Retry,
+    Subscriptions,
+)
 
 
 class Note(BaseModel):
@@ -82,6 +90,12 @@ def create_lib_app(received: Received, prefix: str, app_api_token: str) -> FastA
     @subs.topic(f"{prefix}.poison-dlq")
     async def on_dead_letter(event: CloudEvent[dict[str, Any]]) -> None:
         received.add("dead-letters", event)
+
+    @subs.topic(
+        f"{prefix}.batch", model=Note, bulk=BulkSubscribe(max_messages=50, max_await_ms=200)
+    )
+    async def on_batch(event: CloudEvent[Note]) -> None:
+        received.add("batch", event.data.n)
 
     @jobs.handler(f"{prefix}-reminder-*")
     async def on_reminder(name: str, data: Any) -> None:

@@ -30,6 +30,15 @@ async def test_bulk_publish_delivers_every_entry(own: DaprClient, lib_app: LibAp
     assert {e.data.n for e in got} >= {100, 101, 102, 103, 104}
 
 
+async def test_bulk_subscription_delivers_batches_to_the_handler(
+    own: DaprClient, lib_app: LibApp
+) -> None:
+    entries = [BulkEntry(str(i), {"n": i}) for i in range(30)]
+    await own.pubsub.publish_bulk(f"{lib_app.prefix}.batch", entries)
+    got = await lib_app.received.wait_for("batch", 30)
+    assert sorted(got) == list(range(30))
+
+
 async def test_retry_gets_the_event_again(own: DaprClient, lib_app: LibApp) -> None:
     event_id = str(uuid.uuid4())
     await own.pubsub.publish(f"{lib_app.prefix}.flaky", {"n": 2}, event_id=event_id)
