@@ -1,0 +1,31 @@
+"""When a task's reminder fires, and what the jobs are called."""
+
+from datetime import datetime, timedelta
+
+DEFAULT_REMIND_BEFORE_MINUTES = 30
+
+
+def reminder_job_name(task_id: str) -> str:
+    return f"reminder-{task_id}"
+
+
+def digest_job_name(user_id: str) -> str:
+    return f"digest-{user_id}"
+
+
+def reminder_time(
+    due_at: datetime | None, remind_before_minutes: int, now: datetime
+) -> datetime | None:
+    """`due_at - remind_before`, or None when there is no due date or that moment has passed."""
+    if due_at is None:
+        return None
+    at = due_at - timedelta(minutes=remind_before_minutes)
+    return at if at > now else None
+
+
+def digest_schedule(digest_time: str, timezone: str) -> str:
+    """Daily at `HH:MM` in the user's timezone, as a 6-field cron the Dapr scheduler takes."""
+    hours, minutes = (int(part) for part in digest_time.split(":"))
+    if not (0 <= hours < 24 and 0 <= minutes < 60):
+        raise ValueError(f"not a time of day: {digest_time}")
+    return f"CRON_TZ={timezone} 0 {minutes} {hours} * * *"
