@@ -18,7 +18,7 @@ def sidecar() -> Iterator[FakeSidecar]:
 
 def app_client(sidecar: FakeSidecar) -> TestClient:
     settings = DaprSettings(app_id="backend", dapr_http_endpoint=sidecar.url, dapr_api_token="dt")  # type: ignore[arg-type]
-    return TestClient(create_app(settings))
+    return TestClient(create_app(settings, use_database=False))
 
 
 def test_recommendations_are_asked_of_ai_service_through_the_sidecar(sidecar: FakeSidecar) -> None:

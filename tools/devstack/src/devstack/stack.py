@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from devstack import probes
 from devstack.dev_secrets import ensure_dev_secrets, secrets_file
@@ -40,6 +41,8 @@ APP_MODULES = {
 TRUST_DOMAIN = "localhost"  # control-plane trust domain shared by sentry and every daprd
 PG_USER = "todo"
 DATABASES = ("todo", "notifications")
+APP_DATABASES = {"backend": "todo", "notification-service": "notifications"}
+MIGRATIONS = {"backend": "backend.db.migrate"}
 # Sentry puts the etcd peer DNS names in the scheduler's certificate only for this id.
 SCHEDULER_ID = "dapr-scheduler-server-0"
 
@@ -146,8 +149,9 @@ class Stack:
         return [
             [self._postgres(), self._redis(), self._kafka(), self._sentry()],
             [self._scheduler(), self._placement()],
-            [self.app_spec(a) for a in APP_IDS],
-            [self.sidecar_spec(a) for a in APP_IDS],
+            # An app and its sidecar start together: the app waits on the sidecar's outbound
+            # health (to read its secrets) while the sidecar waits for the app's port.
+            [spec for a in APP_IDS for spec in (self.app_spec(a), self.sidecar_spec(a))],
         ]
 
     def _postgres(self) -> ProcessSpec:
@@ -429,7 +433,41 @@ class Stack:
             "DAPR_API_TOKEN": self.tokens.dapr_api[app_id],
             "APP_API_TOKEN": self.tokens.app_api[app_id],
             "PYTHONUNBUFFERED": "1",
+            "POSTGRES_HOST": "127.0.0.1",
+            "POSTGRES_PORT": str(self.ports.postgres),
+            "POSTGRES_USER": PG_USER,
+            "POSTGRES_DB": APP_DATABASES.get(app_id, "postgres"),
         }
+
+    def database_url(self, database: str) -> str:
+        password = quote(self.secrets["postgres-password"], safe="")
+        return (
+            f"postgresql+asyncpg://{PG_USER}:{password}@127.0.0.1:{self.ports.postgres}/{database}"
+        )
+
+    def _migrate(self, app_id: str) -> Callable[[], None] | None:
+        """The app's schema migrations, run before each start (a no-op when current)."""
+        if app_id not in MIGRATIONS:
+            return None
+
+        def migrate() -> None:
+            env = {**os.environ, "DATABASE_URL": self.database_url(APP_DATABASES[app_id])}
+            result = subprocess.run(
+                [sys.executable, "-m", MIGRATIONS[app_id], "upgrade"],
+                env=env,
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                log = self.table.logs / f"{app_id}.log"
+                log.parent.mkdir(parents=True, exist_ok=True)
+                with log.open("a") as out:
+                    out.write(f"--- migrations failed:\n{result.stdout}{result.stderr}")
+                raise StartError(app_id, "schema migration failed", log)
+
+        return migrate
 
     def app_spec(self, app_id: str) -> ProcessSpec:
         ap = self.ports.apps[app_id]
@@ -457,6 +495,7 @@ class Stack:
             name=app_id,
             argv=argv,
             env=self.app_env(app_id),
+            prepare=self._migrate(app_id),
             cwd=self.root,
             probe=probes.http_status(f"http://127.0.0.1:{ap.app}/healthz", 200),
         )

@@ -18,7 +18,7 @@ class Sort(StrEnum):
     priority_desc = "-priority"
     created_at = "created_at"
     created_at_desc = "-created_at"
-    title = "title"
+    title_asc = "title"
 
     @property
     def field(self) -> str:

@@ -1,0 +1,1 @@
+"""Settings and the composition of the backend's dependencies."""

@@ -1,0 +1,1 @@
+"""PostgreSQL: the tables (SQLModel), the engine, and the schema-version check."""

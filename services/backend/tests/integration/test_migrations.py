@@ -1,0 +1,87 @@
+"""Migrations on the stack's real PostgreSQL, each test in a scratch database of its own."""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from backend.db.migrate import SchemaBehind, ensure_current, head_revision
+from devstack.testing import RunningStack
+
+pytestmark = pytest.mark.integration
+
+
+def psql(stack: RunningStack, sql: str, db: str = "postgres") -> str:
+    pg = stack.endpoints["infra"]["postgres"]
+    out = subprocess.run(
+        ["psql", "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", db, "-tAc", sql],
+        env={"PGPASSWORD": stack.stack.secrets["postgres-password"]},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+@pytest.fixture
+def scratch_db(running_stack: RunningStack) -> Iterator[str]:
+    name = f"scratch_{uuid.uuid4().hex[:10]}"
+    psql(running_stack, f'CREATE DATABASE "{name}"')
+    yield name
+    psql(running_stack, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def migrate(stack: RunningStack, db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": stack.stack.database_url(db)}
+    return subprocess.run(
+        [sys.executable, "-m", "backend.db.migrate", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_upgrade_on_an_empty_database_creates_the_schema(
+    running_stack: RunningStack, scratch_db: str
+) -> None:
+    assert migrate(running_stack, scratch_db, "upgrade").returncode == 0
+    tables = set(
+        psql(
+            running_stack, "SELECT tablename FROM pg_tables WHERE schemaname='public'", scratch_db
+        ).split()
+    )
+    assert {"users", "tasks", "outbox", "alembic_version"} <= tables
+    assert migrate(running_stack, scratch_db, "current").stdout.strip() == head_revision()
+    assert migrate(running_stack, scratch_db, "check").returncode == 0
+    assert migrate(running_stack, scratch_db, "upgrade").returncode == 0  # idempotent
+
+
+def test_a_database_behind_is_refused_with_a_clear_message(
+    running_stack: RunningStack, scratch_db: str
+) -> None:
+    result = migrate(running_stack, scratch_db, "check")
+    assert result.returncode == 1
+    assert "run `python -m backend.db.migrate upgrade`" in result.stderr
+
+
+async def test_the_app_refuses_a_schema_that_is_behind(
+    running_stack: RunningStack, scratch_db: str
+) -> None:
+    engine = create_async_engine(running_stack.stack.database_url(scratch_db))
+    try:
+        with pytest.raises(SchemaBehind, match="schema is at nothing"):
+            await ensure_current(engine)
+    finally:
+        await engine.dispose()
+
+
+def test_the_running_backend_is_ready_on_a_current_schema(running_stack: RunningStack) -> None:
+    with running_stack.app("backend") as app:
+        answer = app.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ready", "sidecar": "ok", "database": "ok"}
