@@ -1,5 +1,7 @@
 """Service invocation over mTLS, with the callee's access policy deciding."""
 
+import uuid
+
 from devstack.testing import RunningStack
 from tests.smoke.probe_app import Probe
 
@@ -21,7 +23,14 @@ def test_backend_api_reaches_ai_service_through_its_sidecar(running_stack: Runni
         {"id": "c", "title": "done", "priority": "urgent", "completed": True},
     ]
     with running_stack.app("backend") as app:
-        answer = app.post("/api/recommendations", json={"tasks": tasks})
+        email = f"smoke-{uuid.uuid4().hex[:8]}@example.com"
+        registered = app.post(
+            "/api/auth/register", json={"email": email, "password": "smoke-pass-1"}
+        )
+        assert registered.status_code == 201, registered.text
+        login = app.post("/api/auth/login", json={"email": email, "password": "smoke-pass-1"})
+        auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        answer = app.post("/api/recommendations", json={"tasks": tasks}, headers=auth)
     assert answer.status_code == 200, answer.text
     assert [t["id"] for t in answer.json()["recommended"]] == ["b", "a"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from devstack.versions import repo_root
 
-SECRET_NAMES = ("postgres-password", "redis-password", "smtp-password")
+SECRET_NAMES = ("postgres-password", "redis-password", "smtp-password", "jwt-signing-key")
 
 
 def secrets_file() -> Path:
@@ -20,7 +20,7 @@ def ensure_dev_secrets() -> dict[str, str]:
     missing = [name for name in SECRET_NAMES if name not in values]
     if missing:
         for name in missing:
-            values[name] = secrets.token_urlsafe(24)
+            values[name] = secrets.token_urlsafe(48 if name.endswith("-key") else 24)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values, indent=2) + "\n")
         path.chmod(0o600)

@@ -2,6 +2,8 @@
 Kubernetes Deployment) sets. Passwords and keys are not here: they come from the Dapr secret
 store at start."""
 
+from datetime import timedelta
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL
 
@@ -16,6 +18,8 @@ class BackendSettings(BaseSettings):
     # Secret names in the Dapr secret store.
     postgres_password_secret: str = "postgres-password"
     postgres_pool_size: int = 10
+    jwt_key_secret: str = "jwt-signing-key"
+    token_lifetime: timedelta = timedelta(hours=1)
 
     def database_url(self, password: str) -> URL:
         return URL.create(

@@ -1,0 +1,1 @@
+"""The HTTP edge: thin routers, typed dependencies, request/response schemas."""

@@ -1,0 +1,104 @@
+"""API tests: the real app on a real PostgreSQL database of its own; a fake sidecar."""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.core.config import BackendSettings
+from backend.main import create_app
+from dapr_common import DaprSettings
+from dapr_common.testing import FakeSidecar
+from devstack.testing import RunningStack
+
+HERE = Path(__file__).parent
+JWT_KEY = "k" * 64
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def query(stack: RunningStack, database: str, sql: str) -> list[list[str]]:
+    """Rows of `sql` run by psql on the stack's PostgreSQL (fields split on '|')."""
+    pg = stack.endpoints["infra"]["postgres"]
+    argv = ["psql", "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", database]
+    out = subprocess.run(
+        [*argv, "-tAc", sql],
+        env={"PGPASSWORD": stack.stack.secrets["postgres-password"]},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line.split("|") for line in out.stdout.splitlines() if line]
+
+
+def _psql(stack: RunningStack, sql: str) -> None:
+    query(stack, "postgres", sql)
+
+
+@pytest.fixture(scope="session")
+def api_database(running_stack: RunningStack) -> Iterator[str]:
+    """One migrated database for the API tests (each test makes users of its own)."""
+    name = f"api_{uuid.uuid4().hex[:10]}"
+    _psql(running_stack, f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": running_stack.stack.database_url(name)}
+    subprocess.run(
+        [sys.executable, "-m", "backend.db.migrate", "upgrade"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    yield name
+    _psql(running_stack, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Api:
+    client: TestClient
+    sidecar: FakeSidecar
+
+    def register(
+        self, email: str | None = None, password: str = "correct horse battery"
+    ) -> dict[str, Any]:
+        email = email or f"{uuid.uuid4().hex[:8]}@example.com"
+        answer = self.client.post("/api/auth/register", json={"email": email, "password": password})
+        assert answer.status_code == 201, answer.text
+        return dict(answer.json())
+
+    def login(self, email: str, password: str = "correct horse battery") -> dict[str, str]:
+        answer = self.client.post("/api/auth/login", json={"email": email, "password": password})
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    def new_user(self) -> tuple[dict[str, Any], dict[str, str]]:
+        user = self.register()
+        return user, self.login(user["email"])
+
+
+@pytest.fixture
+def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
+    pg = running_stack.endpoints["infra"]["postgres"]
+    with FakeSidecar(assert_all_called=False) as sidecar:
+        sidecar.get("/v1.0/healthz/outbound").respond(204)
+        sidecar.get("/v1.0/secrets/secretstore/postgres-password").respond(
+            200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
+        )
+        sidecar.get("/v1.0/secrets/secretstore/jwt-signing-key").respond(
+            200, json={"jwt-signing-key": JWT_KEY}
+        )
+        app = create_app(
+            DaprSettings(app_id="backend", dapr_http_endpoint=sidecar.url),
+            BackendSettings(postgres_port=pg["port"], postgres_db=api_database),
+        )
+        with TestClient(app) as client:
+            yield Api(client, sidecar)

@@ -1,0 +1,135 @@
+"""Register, log in, me: the answers and the errors."""
+
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+
+from backend.core.security import AUDIENCE, ISSUER
+from devstack.testing import RunningStack
+
+from .conftest import JWT_KEY, Api, query
+
+
+def test_register_login_me(api: Api) -> None:
+    email = f"Ada.{uuid.uuid4().hex[:6]}@Example.com"
+    answer = api.client.post(
+        "/api/auth/register",
+        json={
+            "email": email,
+            "password": "s3cret-enough",
+            "display_name": "Ada",
+            "timezone": "Europe/Paris",
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    user = answer.json()
+    assert user["email"] == email.lower() and user["display_name"] == "Ada"
+    assert "password" not in answer.text and "hash" not in answer.text
+    login = api.client.post("/api/auth/login", json={"email": email, "password": "s3cret-enough"})
+    assert login.status_code == 200
+    body = login.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 3600
+    me = api.client.get("/api/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200 and me.json()["id"] == user["id"]
+
+
+def test_taken_email_is_409(api: Api) -> None:
+    user = api.register()
+    again = api.client.post(
+        "/api/auth/register", json={"email": user["email"].upper(), "password": "another-password"}
+    )
+    assert again.status_code == 409
+    assert again.json()["detail"] == "this email is already registered"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": "long enough"},
+        {"email": "a@example.com", "password": "short"},
+        {"email": "a@example.com", "password": "long enough", "timezone": "Mars/Olympus"},
+        {"email": "a@example.com", "password": "long enough", "admin": True},
+        {"email": "a@example.com", "password": "x" * 10_000},
+        {"email": "a@example.com"},
+    ],
+)
+def test_bad_registrations_are_422(api: Api, body: dict[str, object]) -> None:
+    answer = api.client.post("/api/auth/register", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["detail"]
+
+
+def test_login_failures_do_not_say_which_part_was_wrong(api: Api) -> None:
+    user = api.register()
+    wrong_password = api.client.post(
+        "/api/auth/login", json={"email": user["email"], "password": "wrong password"}
+    )
+    unknown_email = api.client.post(
+        "/api/auth/login", json={"email": "nobody@example.com", "password": "wrong password"}
+    )
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    assert wrong_password.json() == unknown_email.json() == {"detail": "wrong email or password"}
+
+
+def _token(sub: str, **overrides: object) -> str:
+    now = int(time.time())
+    claims = {"sub": sub, "iat": now, "exp": now + 600, "iss": ISSUER, "aud": AUDIENCE, **overrides}
+    return jwt.encode(claims, JWT_KEY, algorithm="HS256")
+
+
+def test_bad_tokens_are_401(api: Api) -> None:
+    user = api.register()
+    expired = _token(user["id"], exp=int(time.time()) - 10)
+    tampered = _token(user["id"])[:-2] + "xx"
+    wrong_key = jwt.encode(
+        {
+            "sub": user["id"],
+            "exp": int(time.time()) + 60,
+            "iat": int(time.time()),
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+        },
+        "another-key-of-enough-length-0123456789",
+        algorithm="HS256",
+    )
+    unsigned = jwt.encode(
+        {
+            "sub": user["id"],
+            "exp": int(time.time()) + 60,
+            "iat": int(time.time()),
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+        },
+        None,
+        algorithm="none",
+    )
+    unknown_user = _token(str(uuid.uuid4()))
+    assert (
+        api.client.get(
+            "/api/me", headers={"Authorization": f"Bearer {_token(user['id'])}"}
+        ).status_code
+        == 200
+    )
+    for token in (expired, tampered, wrong_key, unsigned, unknown_user, "garbage"):
+        answer = api.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 401, token
+        assert answer.headers["www-authenticate"] == "Bearer"
+    assert api.client.get("/api/me").status_code == 401
+
+
+def test_register_writes_a_user_registered_event_to_the_outbox(
+    api: Api, running_stack: RunningStack, api_database: str
+) -> None:
+    user = api.register()
+    rows = query(
+        running_stack,
+        api_database,
+        f"SELECT topic, partition_key, payload FROM outbox WHERE partition_key = '{user['id']}'",
+    )
+    assert [(r[0], r[1]) for r in rows] == [("user.registered", user["id"])]
+    payload = json.loads(rows[0][2])
+    assert payload["userId"] == user["id"] and payload["email"] == user["email"]
+    assert payload["schemaVersion"] == 1 and payload["registeredAt"].endswith("Z")
