@@ -65,6 +65,11 @@ class Route:
         self._answers.append(Answer(status, body, hdrs, delay))
         return self
 
+    def clear(self) -> Self:
+        """Forget the scripted answers (to script new ones)."""
+        self._answers.clear()
+        return self
+
     def next_answer(self) -> Answer:
         return self._answers.pop(0) if len(self._answers) > 1 else self._answers[0]
 

@@ -4,6 +4,8 @@
 the token issuer.
 """
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +16,7 @@ from backend.core.config import BackendSettings
 from backend.core.security import TokenIssuer
 from backend.db.migrate import ensure_current
 from backend.db.session import make_engine, session_factory
+from backend.outbox_relay import OutboxRelay
 from dapr_common import DaprClient, DaprSettings
 
 
@@ -31,6 +34,8 @@ def create_app(
         async with DaprClient(dapr_settings) as dapr:
             app.state.dapr = dapr
             app.state.engine = None
+            app.state.relay = None
+            relay_task: asyncio.Task[None] | None = None
             if use_database:
                 # The sidecar serves its API before it reaches the app: wait for it, read the
                 # secrets, and refuse a database schema older than this code.
@@ -43,9 +48,16 @@ def create_app(
                 await ensure_current(engine)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
+                app.state.relay = OutboxRelay(app.state.sessions, dapr)
+                if config.outbox_relay:
+                    relay_task = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
             try:
                 yield
             finally:
+                if relay_task is not None:
+                    relay_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await relay_task
                 if app.state.engine is not None:
                     await app.state.engine.dispose()
 

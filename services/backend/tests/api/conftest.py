@@ -20,6 +20,7 @@ from devstack.testing import RunningStack
 
 HERE = Path(__file__).parent
 JWT_KEY = "k" * 64
+TOPICS = ("user.registered", "task.created", "task.updated", "task.completed", "task.deleted")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -93,6 +94,8 @@ def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
         sidecar.get("/v1.0/secrets/secretstore/postgres-password").respond(
             200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
         )
+        for topic in TOPICS:
+            sidecar.post(f"/v1.0/publish/pubsub/{topic}").respond(204)
         sidecar.get("/v1.0/secrets/secretstore/jwt-signing-key").respond(
             200, json={"jwt-signing-key": JWT_KEY}
         )

@@ -57,3 +57,10 @@ async def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def events_committed(request: Request) -> None:
+    """Tell the outbox relay that events were committed, so it publishes them now."""
+    relay = getattr(request.app.state, "relay", None)
+    if relay is not None:
+        relay.wake()

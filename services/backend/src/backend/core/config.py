@@ -20,6 +20,8 @@ class BackendSettings(BaseSettings):
     postgres_pool_size: int = 10
     jwt_key_secret: str = "jwt-signing-key"
     token_lifetime: timedelta = timedelta(hours=1)
+    # Off only to show what happens to events committed while no relay runs (tests).
+    outbox_relay: bool = True
 
     def database_url(self, password: str) -> URL:
         return URL.create(

@@ -4,12 +4,12 @@ from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from backend.api.deps import CurrentUser, SessionDep, TokensDep
+from backend.api.deps import CurrentUser, SessionDep, TokensDep, events_committed
 from backend.core.security import hash_password, verify_password
 from backend.db.models import NAME_MAX, User
 from backend.events import UserRegistered, outbox_row
@@ -69,7 +69,7 @@ def public(user: User) -> UserPublic:
     status_code=status.HTTP_201_CREATED,
     responses={409: {"description": "the email is already registered"}},
 )
-async def register(body: UserCreate, session: SessionDep) -> UserPublic:
+async def register(body: UserCreate, session: SessionDep, request: Request) -> UserPublic:
     email = body.email.lower()
     user = User(
         email=email,
@@ -92,6 +92,7 @@ async def register(body: UserCreate, session: SessionDep) -> UserPublic:
     except IntegrityError:
         await session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, "this email is already registered") from None
+    events_committed(request)
     return public(user)
 
 
