@@ -2,6 +2,7 @@
 and records every request, so tests exercise the client's real transport."""
 
 import asyncio
+import fnmatch
 import json as jsonlib
 import socket
 import threading
@@ -106,6 +107,7 @@ class FakeSidecar:
         self._runner: web.AppRunner | None = None
 
     def route(self, method: str, path: str) -> Route:
+        """The route for `method` and `path`; a `*` in the path matches any characters."""
         key = (method.upper(), path)
         if key not in self.routes:
             self.routes[key] = Route(*key)
@@ -131,7 +133,16 @@ class FakeSidecar:
             CIMultiDictProxy(CIMultiDict(request.headers)),
             await request.read(),
         )
-        route = self.routes.get((request.method, recorded.path))
+        route = self.routes.get((request.method, recorded.path)) or next(
+            (
+                r
+                for (method, path), r in self.routes.items()
+                if method == request.method
+                and "*" in path
+                and fnmatch.fnmatchcase(recorded.path, path)
+            ),
+            None,
+        )
         if route is None or not route._answers:
             self.unmatched.append(recorded)
             return web.Response(status=599, text="no fake route")

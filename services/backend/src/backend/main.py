@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api.routes import auth, health, recommendations
+from backend.api.routes import auth, health, recommendations, tasks
 from backend.core.config import BackendSettings
 from backend.core.security import TokenIssuer
 from backend.db.migrate import ensure_current
@@ -65,6 +65,7 @@ def create_app(
     app.state.dapr_settings = dapr_settings
     app.include_router(health.router)
     app.include_router(auth.router, prefix="/api")
+    app.include_router(tasks.router, prefix="/api")
     app.include_router(recommendations.router, prefix="/api")
     return app
 

@@ -1,0 +1,1 @@
+"""Use cases: each one database transaction, its outbox events, and its jobs."""

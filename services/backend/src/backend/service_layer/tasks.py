@@ -1,0 +1,320 @@
+"""Task use cases. Each writes the task and its event in one transaction, and keeps the
+task's reminder job in step before committing: a job the scheduler refused fails the request
+(JobsUnavailable → 503) and nothing is written."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, case, func, or_, tuple_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.api.schemas import TaskCreate, TaskUpdate
+from backend.db.models import Task, User
+from backend.domain.listing import Cursor, Sort
+from backend.domain.recurrence import Recurrence, next_due
+from backend.domain.reminders import (
+    DEFAULT_REMIND_BEFORE_MINUTES,
+    reminder_job_name,
+    reminder_time,
+)
+from backend.events import TaskCompleted, TaskCreated, TaskDeleted, TaskUpdated, outbox_row
+from dapr_common import DaprClient, DaprError
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)  # where undated tasks sort
+
+
+class TaskNotFound(Exception):
+    """No such task for this user (another user's task is not found either)."""
+
+
+class StaleTask(Exception):
+    """If-Match named a version that is no longer current."""
+
+
+class JobsUnavailable(Exception):
+    """The scheduler could not be reached to keep the task's reminder in step."""
+
+
+def _fields(task: Task) -> dict[str, Any]:
+    return {
+        "task_id": task.id,
+        "user_id": task.user_id,
+        "title": task.title,
+        "description": task.description,
+        "priority": task.priority,
+        "tags": list(task.tags),
+        "due_at": task.due_at,
+        "remind_before_minutes": task.remind_before_minutes,
+        "recurrence": task.recurrence,
+    }
+
+
+async def sync_reminder(dapr: DaprClient, task: Task, now: datetime) -> None:
+    """Schedule (or replace) the task's reminder, or delete it when none is due."""
+    name = reminder_job_name(task.id)
+    at = None if task.completed_at else reminder_time(task.due_at, task.remind_before_minutes, now)
+    try:
+        if at is None:
+            await dapr.jobs.delete(name)
+        else:
+            assert task.due_at is not None
+            await dapr.jobs.schedule(
+                name,
+                due_time=at,
+                data={"taskId": task.id, "dueAt": task.due_at.isoformat()},
+                overwrite=True,
+            )
+    except DaprError as exc:
+        raise JobsUnavailable(str(exc)) from exc
+
+
+async def create_task(
+    session: AsyncSession, dapr: DaprClient, user: User, data: TaskCreate, now: datetime
+) -> Task:
+    task = Task(
+        user_id=user.id,
+        title=data.title,
+        description=data.description,
+        priority=data.priority,
+        tags=data.tags,
+        due_at=data.due_at,
+        remind_before_minutes=(
+            data.remind_before_minutes
+            if data.remind_before_minutes is not None
+            else DEFAULT_REMIND_BEFORE_MINUTES
+        ),
+        recurrence=data.recurrence.value if data.recurrence else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(task)
+    session.add(outbox_row(TaskCreated(**_fields(task), created_at=now), user.id))
+    await session.flush()
+    await sync_reminder(dapr, task, now)
+    await session.commit()
+    return task
+
+
+async def get_task(session: AsyncSession, user: User, task_id: str, *, lock: bool = False) -> Task:
+    query = select(Task).where(Task.id == task_id, Task.user_id == user.id)
+    if lock:
+        query = query.with_for_update()
+    task = (await session.exec(query)).first()
+    if task is None:
+        raise TaskNotFound(task_id)
+    return task
+
+
+def _check_version(task: Task, if_match: str | None) -> None:
+    if if_match is not None and if_match.strip() not in (f'"{task.version}"', "*"):
+        raise StaleTask(task.id)
+
+
+async def update_task(
+    session: AsyncSession,
+    dapr: DaprClient,
+    user: User,
+    task_id: str,
+    data: TaskUpdate,
+    if_match: str | None,
+    now: datetime,
+) -> Task:
+    task = await get_task(session, user, task_id, lock=True)
+    _check_version(task, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    if "recurrence" in changes and changes["recurrence"] is not None:
+        changes["recurrence"] = Recurrence(changes["recurrence"]).value
+    for field, value in changes.items():
+        if field == "remind_before_minutes" and value is None:
+            value = DEFAULT_REMIND_BEFORE_MINUTES
+        if field in ("title", "priority", "tags", "description") and value is None:
+            continue  # these cannot be cleared
+        setattr(task, field, value)
+    if task.recurrence and task.due_at is None:
+        raise ValueError("a recurring task needs a due_at")
+    task.version += 1
+    task.updated_at = now
+    session.add(task)
+    session.add(outbox_row(TaskUpdated(**_fields(task), updated_at=now), user.id))
+    await session.flush()
+    if {"due_at", "remind_before_minutes"} & changes.keys():
+        await sync_reminder(dapr, task, now)
+    await session.commit()
+    return task
+
+
+async def delete_task(
+    session: AsyncSession,
+    dapr: DaprClient,
+    user: User,
+    task_id: str,
+    if_match: str | None,
+    now: datetime,
+) -> None:
+    task = await get_task(session, user, task_id, lock=True)
+    _check_version(task, if_match)
+    await session.delete(task)
+    session.add(outbox_row(TaskDeleted(task_id=task.id, user_id=user.id, deleted_at=now), user.id))
+    await session.flush()
+    try:
+        await dapr.jobs.delete(reminder_job_name(task.id))
+    except DaprError as exc:
+        raise JobsUnavailable(str(exc)) from exc
+    await session.commit()
+
+
+async def complete_task(
+    session: AsyncSession, dapr: DaprClient, user: User, task_id: str, now: datetime
+) -> Task:
+    """Complete once: a second call answers the same task and emits nothing."""
+    task = await get_task(session, user, task_id, lock=True)
+    if task.completed_at is not None:
+        return task
+    task.completed_at = now
+    task.updated_at = now
+    task.version += 1
+    if task.recurrence and task.due_at is not None:
+        following = Task(
+            user_id=user.id,
+            title=task.title,
+            description=task.description,
+            priority=task.priority,
+            tags=list(task.tags),
+            due_at=next_due(task.due_at, Recurrence(task.recurrence), user.timezone),
+            remind_before_minutes=task.remind_before_minutes,
+            recurrence=task.recurrence,
+            created_at=now,
+            updated_at=now,
+        )
+        task.next_task_id = following.id
+        session.add(following)
+        session.add(outbox_row(TaskCreated(**_fields(following), created_at=now), user.id))
+    session.add(task)
+    session.add(
+        outbox_row(
+            TaskCompleted(
+                task_id=task.id, user_id=user.id, completed_at=now, next_task_id=task.next_task_id
+            ),
+            user.id,
+        )
+    )
+    await session.flush()
+    await sync_reminder(dapr, task, now)  # deletes it
+    if task.next_task_id:
+        await sync_reminder(dapr, following, now)
+    await session.commit()
+    return task
+
+
+async def reopen_task(
+    session: AsyncSession, dapr: DaprClient, user: User, task_id: str, now: datetime
+) -> Task:
+    task = await get_task(session, user, task_id, lock=True)
+    if task.completed_at is None:
+        return task
+    task.completed_at = None
+    task.updated_at = now
+    task.version += 1
+    session.add(task)
+    session.add(outbox_row(TaskUpdated(**_fields(task), updated_at=now), user.id))
+    await session.flush()
+    await sync_reminder(dapr, task, now)
+    await session.commit()
+    return task
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    status: str = "open"
+    priority: str | None = None
+    tag: str | None = None
+    q: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    overdue: bool = False
+    sort: Sort = Sort.due_at
+    limit: int = 20
+    cursor: Cursor | None = None
+
+
+_RANK = case(
+    (col(Task.priority) == "urgent", 0),
+    (col(Task.priority) == "high", 1),
+    (col(Task.priority) == "medium", 2),
+    else_=3,
+)
+
+
+def _sort_expr(sort: Sort) -> ColumnElement[Any]:
+    if sort.field == "due_at":
+        return func.coalesce(col(Task.due_at), FAR_FUTURE)
+    if sort.field == "priority":
+        return _RANK
+    if sort.field == "created_at":
+        return cast(ColumnElement[Any], col(Task.created_at))
+    return cast(ColumnElement[Any], col(Task.title))
+
+
+def _key_of(task: Task, sort: Sort) -> Any:
+    if sort.field == "due_at":
+        return (task.due_at or FAR_FUTURE).isoformat()
+    if sort.field == "priority":
+        return {"urgent": 0, "high": 1, "medium": 2}.get(task.priority, 3)
+    if sort.field == "created_at":
+        return task.created_at.isoformat()
+    return task.title
+
+
+def _key_param(key: Any, sort: Sort) -> Any:
+    if sort.field in ("due_at", "created_at"):
+        return datetime.fromisoformat(key)
+    return key
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def list_tasks(
+    session: AsyncSession, user: User, query: TaskQuery, now: datetime
+) -> tuple[list[Task], str | None]:
+    stmt = select(Task).where(Task.user_id == user.id)
+    if query.status == "open":
+        stmt = stmt.where(col(Task.completed_at).is_(None))
+    elif query.status == "completed":
+        stmt = stmt.where(col(Task.completed_at).is_not(None))
+    if query.priority:
+        stmt = stmt.where(Task.priority == query.priority)
+    if query.tag:
+        stmt = stmt.where(col(Task.tags).contains([query.tag.strip().lower()]))
+    if query.q:
+        pattern = _like(query.q)
+        stmt = stmt.where(
+            or_(
+                col(Task.title).ilike(pattern, escape="\\"),
+                col(Task.description).ilike(pattern, escape="\\"),
+            )
+        )
+    if query.due_before:
+        stmt = stmt.where(col(Task.due_at) < query.due_before)
+    if query.due_after:
+        stmt = stmt.where(col(Task.due_at) > query.due_after)
+    if query.overdue:
+        stmt = stmt.where(col(Task.due_at) < now, col(Task.completed_at).is_(None))
+    expr = _sort_expr(query.sort)
+    if query.cursor is not None:
+        after = tuple_(expr, col(Task.id))
+        bound = tuple_(_key_param(query.cursor.key, query.sort), query.cursor.id)
+        stmt = stmt.where(after < bound if query.sort.descending else after > bound)
+    order = [expr.desc(), col(Task.id).desc()] if query.sort.descending else [expr, col(Task.id)]
+    stmt = stmt.order_by(*order).limit(query.limit + 1)
+    rows = list((await session.exec(stmt)).all())
+    items = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = items[-1]
+        next_cursor = Cursor(query.sort, _key_of(last, query.sort), last.id).encode()
+    return items, next_cursor
