@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api.routes import auth, health, recommendations, tasks
+from backend.api.routes import auth, health, jobs, me, recommendations, tasks
 from backend.core.config import BackendSettings
 from backend.core.security import TokenIssuer
 from backend.db.migrate import ensure_current
@@ -64,8 +64,10 @@ def create_app(
     app = FastAPI(title="backend", summary="The Todo API", lifespan=lifespan)
     app.state.dapr_settings = dapr_settings
     app.include_router(health.router)
+    app.include_router(jobs.router)  # sidecar-facing, app-token checked
     app.include_router(auth.router, prefix="/api")
     app.include_router(tasks.router, prefix="/api")
+    app.include_router(me.router, prefix="/api")
     app.include_router(recommendations.router, prefix="/api")
     return app
 

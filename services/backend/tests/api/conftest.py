@@ -94,6 +94,7 @@ def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
         sidecar.get("/v1.0/secrets/secretstore/postgres-password").respond(
             200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
         )
+        sidecar.get("/v1.0/state/statestore/prefs-*").respond(204)
         for topic in TOPICS:
             sidecar.post(f"/v1.0/publish/pubsub/{topic}").respond(204)
         sidecar.get("/v1.0/secrets/secretstore/jwt-signing-key").respond(

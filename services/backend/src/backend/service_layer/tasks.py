@@ -71,7 +71,12 @@ async def sync_reminder(dapr: DaprClient, task: Task, now: datetime) -> None:
 
 
 async def create_task(
-    session: AsyncSession, dapr: DaprClient, user: User, data: TaskCreate, now: datetime
+    session: AsyncSession,
+    dapr: DaprClient,
+    user: User,
+    data: TaskCreate,
+    now: datetime,
+    default_remind_before: int = DEFAULT_REMIND_BEFORE_MINUTES,
 ) -> Task:
     task = Task(
         user_id=user.id,
@@ -83,7 +88,7 @@ async def create_task(
         remind_before_minutes=(
             data.remind_before_minutes
             if data.remind_before_minutes is not None
-            else DEFAULT_REMIND_BEFORE_MINUTES
+            else default_remind_before
         ),
         recurrence=data.recurrence.value if data.recurrence else None,
         created_at=now,
@@ -92,7 +97,8 @@ async def create_task(
     session.add(task)
     session.add(outbox_row(TaskCreated(**_fields(task), created_at=now), user.id))
     await session.flush()
-    await sync_reminder(dapr, task, now)
+    if reminder_time(task.due_at, task.remind_before_minutes, now) is not None:
+        await sync_reminder(dapr, task, now)  # a new task has no job to delete otherwise
     await session.commit()
     return task
 

@@ -11,8 +11,11 @@ from pydantic import AwareDatetime
 from backend.api.deps import CurrentUser, DaprDep, SessionDep, events_committed
 from backend.api.schemas import Priority, TaskCreate, TaskPage, TaskPublic, TaskUpdate, etag
 from backend.domain.listing import BadCursor, Cursor, Sort
+from backend.domain.reminders import DEFAULT_REMIND_BEFORE_MINUTES
 from backend.service_layer import tasks
+from backend.service_layer.preferences import get_preferences
 from backend.service_layer.tasks import JobsUnavailable, StaleTask, TaskNotFound, TaskQuery
+from dapr_common import DaprError
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -57,8 +60,21 @@ async def create(
     request: Request,
     response: Response,
 ) -> TaskPublic:
+    remind_before = None
+    if body.due_at is not None and body.remind_before_minutes is None:
+        try:
+            remind_before = (await get_preferences(dapr, user)).reminder_minutes_before
+        except DaprError:
+            remind_before = None  # the state store is down: the built-in default will do
     async with _translated():
-        task = await tasks.create_task(session, dapr, user, body, _now())
+        task = await tasks.create_task(
+            session,
+            dapr,
+            user,
+            body,
+            _now(),
+            remind_before if remind_before is not None else DEFAULT_REMIND_BEFORE_MINUTES,
+        )
     events_committed(request)
     response.headers["ETag"] = etag(task)
     response.headers["Location"] = f"/api/tasks/{task.id}"

@@ -1,0 +1,150 @@
+"""Preferences, recommendations, notifications and the scheduler's callbacks."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .conftest import Api
+
+SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+
+
+def test_preferences_default_then_saved_with_ttl_and_digest_job(api: Api) -> None:
+    user, auth = api.new_user()
+    defaults = api.client.get("/api/me/preferences", headers=auth)
+    assert defaults.status_code == 200
+    assert defaults.json() == {
+        "timezone": "UTC",
+        "digest_enabled": False,
+        "digest_time": "08:00",
+        "reminder_minutes_before": 30,
+        "channels": ["in-app"],
+    }
+    job = api.sidecar.post(f"/v1.0/jobs/digest-{user['id']}").respond(204)
+    save = api.sidecar.post("/v1.0/state/statestore").respond(204)
+    prefs = {
+        "timezone": "Europe/Paris",
+        "digest_enabled": True,
+        "digest_time": "07:30",
+        "reminder_minutes_before": 15,
+        "channels": ["in-app", "email"],
+    }
+    answer = api.client.put("/api/me/preferences", json=prefs, headers=auth)
+    assert answer.status_code == 200 and answer.json() == prefs
+    assert job.last.json()["schedule"] == "CRON_TZ=Europe/Paris 0 30 7 * * *"
+    assert job.last.json()["overwrite"] is True
+    (item,) = save.last.json()
+    assert item["key"] == f"prefs-{user['id']}" and item["value"] == prefs
+    assert item["metadata"] == {"ttlInSeconds": str(30 * 24 * 3600)}
+
+
+def test_turning_the_digest_off_deletes_its_job(api: Api) -> None:
+    user, auth = api.new_user()
+    delete = api.sidecar.delete(f"/v1.0/jobs/digest-{user['id']}").respond(204)
+    api.sidecar.post("/v1.0/state/statestore").respond(204)
+    assert (
+        api.client.put(
+            "/api/me/preferences", json={"digest_enabled": False}, headers=auth
+        ).status_code
+        == 200
+    )
+    assert delete.called
+
+
+def test_bad_preferences_are_422(api: Api) -> None:
+    _, auth = api.new_user()
+    for body in (
+        {"digest_time": "25:00"},
+        {"timezone": "Nowhere/City"},
+        {"channels": []},
+        {"channels": ["sms"]},
+        {"channels": ["email", "email"]},
+        {"reminder_minutes_before": -5},
+        {"colour": "blue"},
+    ):
+        assert api.client.put("/api/me/preferences", json=body, headers=auth).status_code == 422, (
+            body
+        )
+
+
+def test_scheduler_down_saves_no_preferences(api: Api) -> None:
+    user, auth = api.new_user()
+    api.sidecar.post(f"/v1.0/jobs/digest-{user['id']}").respond(
+        500, json={"errorCode": "ERR_SCHEDULE_JOB", "message": "scheduler unavailable"}
+    )
+    save = api.sidecar.post("/v1.0/state/statestore").respond(204)
+    answer = api.client.put("/api/me/preferences", json={"digest_enabled": True}, headers=auth)
+    assert answer.status_code == 503 and "nothing was saved" in answer.json()["detail"]
+    assert not save.called
+
+
+def test_recommendations_send_the_users_open_tasks(api: Api) -> None:
+    _, auth = api.new_user()
+    api.sidecar.post("/v1.0/jobs/reminder-*").respond(204)
+    api.client.post("/api/tasks", json={"title": "a", "priority": "urgent"}, headers=auth)
+    route = api.sidecar.post("/v1.0/invoke/ai-service/method/get-recommendations").respond(
+        200, json={"recommended": []}
+    )
+    answer = api.client.get("/api/me/recommendations?limit=3", headers=auth)
+    assert answer.status_code == 200
+    sent = route.last.json()
+    assert sent["limit"] == 3 and [t["title"] for t in sent["tasks"]] == ["a"]
+
+
+def test_a_callee_that_is_down_is_a_503(api: Api) -> None:
+    _, auth = api.new_user()
+    api.sidecar.post("/v1.0/invoke/ai-service/method/get-recommendations").respond(
+        500,
+        json={
+            "errorCode": "ERR_DIRECT_INVOKE",
+            "message": "failed to invoke, id: ai-service, err: timeout",
+        },
+    )
+    answer = api.client.get("/api/me/recommendations", headers=auth)
+    assert answer.status_code == 503
+    assert "ai-service is unavailable" in answer.json()["detail"]
+    assert answer.headers["retry-after"] == "5"
+
+
+def test_notifications_are_read_through_notification_service(api: Api) -> None:
+    user, auth = api.new_user()
+    listing = api.sidecar.get(
+        f"/v1.0/invoke/notification-service/method/users/{user['id']}/notifications"
+    ).respond(200, json={"items": []})
+    assert api.client.get("/api/me/notifications?unread=true", headers=auth).json() == {"items": []}
+    assert listing.last.query["unread"] == "true"
+    api.sidecar.post(
+        f"/v1.0/invoke/notification-service/method/users/{user['id']}/notifications/n-1/read"
+    ).respond(404, json={"detail": "not found"})
+    assert api.client.post("/api/me/notifications/n-1/read", headers=auth).status_code == 404
+
+
+def _task_due_soon(api: Api, auth: dict[str, str]) -> dict[str, Any]:
+    api.sidecar.post("/v1.0/jobs/reminder-*").respond(204)
+    answer = api.client.post(
+        "/api/tasks", json={"title": "call mum", "due_at": SOON.isoformat()}, headers=auth
+    )
+    return dict(answer.json())
+
+
+def test_reminder_job_sends_a_notification_only_while_it_still_applies(api: Api) -> None:
+    user, auth = api.new_user()
+    task = _task_due_soon(api, auth)
+    send = api.sidecar.post("/v1.0/invoke/notification-service/method/send").respond(202, json={})
+    job = f"/job/reminder-{task['id']}"
+    data = {"taskId": task["id"], "dueAt": SOON.isoformat()}
+    assert api.client.post(job, json=data).status_code == 200  # no app token configured here
+    sent = send.last.json()
+    assert sent["user_id"] == user["id"] and sent["type"] == "reminder"
+    assert sent["subject"] == "Reminder: call mum"
+    assert sent["idempotency_key"] == f"reminder-{task['id']}@{SOON.isoformat()}"
+    # The due date moved since this job was set: it does nothing.
+    moved = {"taskId": task["id"], "dueAt": (SOON - timedelta(hours=1)).isoformat()}
+    assert api.client.post(job, json=moved).status_code == 200
+    assert send.call_count == 1
+    # A job for a task that no longer exists is done, not retried.
+    assert (
+        api.client.post(
+            "/job/reminder-gone", json={"taskId": "gone", "dueAt": SOON.isoformat()}
+        ).status_code
+        == 200
+    )
