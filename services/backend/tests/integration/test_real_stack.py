@@ -1,0 +1,103 @@
+"""The backend on the real stack: task events on Kafka in per-user order, and a callee that
+goes down answered with a 503 that does not hang."""
+
+import secrets
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from dapr_common import CloudEvent, DaprSettings, Subscriptions
+from devstack import processes
+from devstack.testing import RunningStack, extra_app
+
+pytestmark = pytest.mark.integration
+
+TOPICS = ("task.created", "task.updated", "task.completed", "task.deleted")
+
+
+def signed_up(backend: httpx.Client) -> dict[str, str]:
+    email = f"it-{uuid.uuid4().hex[:8]}@example.com"
+    assert (
+        backend.post(
+            "/api/auth/register", json={"email": email, "password": "it-pass-123"}
+        ).status_code
+        == 201
+    )
+    token = backend.post("/api/auth/login", json={"email": email, "password": "it-pass-123"}).json()
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
+def test_task_events_arrive_once_each_in_order(running_stack: RunningStack) -> None:
+    received: list[CloudEvent[dict[str, Any]]] = []
+    lock = threading.Lock()
+    token = secrets.token_urlsafe(16)
+    app = FastAPI()
+    app.state.dapr_settings = DaprSettings(app_api_token=token)  # type: ignore[arg-type]
+    subs = Subscriptions()
+    for topic in TOPICS:
+
+        @subs.topic(topic)
+        async def record(event: CloudEvent[dict[str, Any]]) -> None:
+            with lock:
+                received.append(event)
+
+    app.include_router(subs.router)
+    due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    with (
+        extra_app(running_stack.stack, "task-watcher", app, app_api_token=token),
+        running_stack.app("backend") as backend,
+    ):
+        auth = signed_up(backend)
+        task = backend.post("/api/tasks", json={"title": "t", "due_at": due}, headers=auth).json()
+        tid = task["id"]
+        assert (
+            backend.patch(f"/api/tasks/{tid}", json={"priority": "high"}, headers=auth).status_code
+            == 200
+        )
+        assert backend.post(f"/api/tasks/{tid}/complete", headers=auth).status_code == 200
+        assert backend.delete(f"/api/tasks/{tid}", headers=auth).status_code == 204
+
+        def mine() -> list[CloudEvent[dict[str, Any]]]:
+            with lock:
+                return [e for e in received if e.data.get("taskId") == tid]
+
+        deadline = time.monotonic() + 60
+        while len(mine()) < 4:
+            assert time.monotonic() < deadline, [e.type for e in mine()]
+            time.sleep(0.1)
+        time.sleep(2)  # room for a duplicate to show up
+    events = mine()
+    assert [e.type for e in events] == list(TOPICS)  # one each, in the order they happened
+    assert len({e.id for e in events}) == 4
+    assert events[1].data["priority"] == "high"
+    assert events[2].data["nextTaskId"] is None
+
+
+def test_a_callee_that_is_down_is_a_quick_503_and_recovers(running_stack: RunningStack) -> None:
+    stack = running_stack.stack
+    with running_stack.app("backend") as backend:
+        auth = signed_up(backend)
+        assert backend.get("/api/me/recommendations", headers=auth).status_code == 200
+        ai = stack.table.load("ai-service")
+        assert ai is not None
+        processes.stop(ai)
+        try:
+            t0 = time.monotonic()
+            answer = backend.get("/api/me/recommendations", headers=auth)
+            elapsed = time.monotonic() - t0
+            assert answer.status_code == 503, answer.text
+            assert "ai-service is unavailable" in answer.json()["detail"]
+            assert elapsed < 15, f"took {elapsed:.1f}s"
+        finally:
+            spec = stack.app_spec("ai-service")
+            processes.wait_ready(spec, processes.start(spec, stack.table))
+        deadline = time.monotonic() + 45  # the circuit breaker stays open for up to 15 s
+        while backend.get("/api/me/recommendations", headers=auth).status_code != 200:
+            assert time.monotonic() < deadline, "ai-service did not come back"
+            time.sleep(1)
