@@ -95,6 +95,10 @@ def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
             200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
         )
         sidecar.get("/v1.0/state/statestore/prefs-*").respond(204)
+        # The task-list cache: always a miss here, fills and drops accepted.
+        sidecar.get("/v1.0/state/statestore/tasklist-*").respond(204)
+        sidecar.delete("/v1.0/state/statestore/tasklist-*").respond(204)
+        sidecar.post("/v1.0/state/statestore").respond(204)
         for topic in TOPICS:
             sidecar.post(f"/v1.0/publish/pubsub/{topic}").respond(204)
         sidecar.get("/v1.0/secrets/secretstore/jwt-signing-key").respond(

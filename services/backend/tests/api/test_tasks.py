@@ -234,3 +234,18 @@ def test_scheduler_down_fails_the_request_and_writes_nothing(api: Api) -> None:
     )
     assert answer.status_code == 503 and "nothing was saved" in answer.json()["detail"]
     assert api.client.get("/api/tasks?status=all", headers=auth).json()["items"] == []
+
+
+def test_default_list_is_cached_and_dropped_on_write(api: Api, jobs: Any) -> None:
+    user, auth = api.new_user()
+    fills = api.sidecar.post("/v1.0/state/statestore")
+    before = fills.call_count
+    first = api.client.get("/api/tasks", headers=auth)
+    assert first.headers["x-cache"] == "miss"
+    fill = fills.calls[before:][-1].json()[0]
+    assert fill["key"] == f"tasklist-{user['id']}" and fill["metadata"] == {"ttlInSeconds": "30"}
+    assert "x-cache" not in api.client.get("/api/tasks?priority=high", headers=auth).headers
+    drops = api.sidecar.delete("/v1.0/state/statestore/tasklist-*")
+    dropped = drops.call_count
+    create(api, auth)
+    assert drops.call_count == dropped + 1 and drops.last.path.endswith(user["id"])

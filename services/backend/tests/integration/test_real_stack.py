@@ -101,3 +101,15 @@ def test_a_callee_that_is_down_is_a_quick_503_and_recovers(running_stack: Runnin
         while backend.get("/api/me/recommendations", headers=auth).status_code != 200:
             assert time.monotonic() < deadline, "ai-service did not come back"
             time.sleep(1)
+
+
+def test_task_list_cache_on_real_redis(running_stack: RunningStack) -> None:
+    with running_stack.app("backend") as backend:
+        auth = signed_up(backend)
+        assert backend.get("/api/tasks", headers=auth).headers["x-cache"] == "miss"
+        cached = backend.get("/api/tasks", headers=auth)
+        assert cached.headers["x-cache"] == "hit" and cached.json()["items"] == []
+        task = backend.post("/api/tasks", json={"title": "new"}, headers=auth).json()
+        fresh = backend.get("/api/tasks", headers=auth)
+        assert fresh.headers["x-cache"] == "miss"
+        assert [t["id"] for t in fresh.json()["items"]] == [task["id"]]

@@ -12,7 +12,7 @@ from backend.api.deps import CurrentUser, DaprDep, SessionDep, events_committed
 from backend.api.schemas import Priority, TaskCreate, TaskPage, TaskPublic, TaskUpdate, etag
 from backend.domain.listing import BadCursor, Cursor, Sort
 from backend.domain.reminders import DEFAULT_REMIND_BEFORE_MINUTES
-from backend.service_layer import tasks
+from backend.service_layer import task_cache, tasks
 from backend.service_layer.preferences import get_preferences
 from backend.service_layer.tasks import JobsUnavailable, StaleTask, TaskNotFound, TaskQuery
 from dapr_common import DaprError
@@ -76,6 +76,7 @@ async def create(
             remind_before if remind_before is not None else DEFAULT_REMIND_BEFORE_MINUTES,
         )
     events_committed(request)
+    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     response.headers["Location"] = f"/api/tasks/{task.id}"
     return TaskPublic.of(task)
@@ -85,6 +86,8 @@ async def create(
 async def list_(
     user: CurrentUser,
     session: SessionDep,
+    dapr: DaprDep,
+    response: Response,
     status_: Annotated[Literal["open", "completed", "all"], Query(alias="status")] = "open",
     priority: Priority | None = None,
     tag: Annotated[str | None, Query(max_length=40)] = None,
@@ -100,6 +103,7 @@ async def list_(
         decoded = Cursor.decode(cursor, sort) if cursor else None
     except BadCursor as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    default = TaskQuery()
     query = TaskQuery(
         status=status_,
         priority=priority,
@@ -112,8 +116,15 @@ async def list_(
         limit=limit,
         cursor=decoded,
     )
+    if query == default and (hit := await task_cache.cached_list(dapr, user)) is not None:
+        response.headers["X-Cache"] = "hit"
+        return hit
     items, next_cursor = await tasks.list_tasks(session, user, query, _now())
-    return TaskPage(items=[TaskPublic.of(t) for t in items], next_cursor=next_cursor)
+    page = TaskPage(items=[TaskPublic.of(t) for t in items], next_cursor=next_cursor)
+    if query == default:
+        response.headers["X-Cache"] = "miss"
+        await task_cache.fill(dapr, user, page)
+    return page
 
 
 @router.get("/{task_id}", responses=NOT_FOUND)
@@ -140,6 +151,7 @@ async def update(
     async with _translated():
         task = await tasks.update_task(session, dapr, user, task_id, body, if_match, _now())
     events_committed(request)
+    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
 
@@ -160,6 +172,7 @@ async def delete(
     async with _translated():
         await tasks.delete_task(session, dapr, user, task_id, if_match, _now())
     events_committed(request)
+    await task_cache.drop(dapr, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -175,6 +188,7 @@ async def complete(
     async with _translated():
         task = await tasks.complete_task(session, dapr, user, task_id, _now())
     events_committed(request)
+    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
 
@@ -191,5 +205,6 @@ async def reopen(
     async with _translated():
         task = await tasks.reopen_task(session, dapr, user, task_id, _now())
     events_committed(request)
+    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
