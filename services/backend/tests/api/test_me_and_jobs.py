@@ -134,9 +134,9 @@ def test_reminder_job_sends_a_notification_only_while_it_still_applies(api: Api)
     data = {"taskId": task["id"], "dueAt": SOON.isoformat()}
     assert api.client.post(job, json=data).status_code == 200  # no app token configured here
     sent = send.last.json()
-    assert sent["user_id"] == user["id"] and sent["type"] == "reminder"
-    assert sent["subject"] == "Reminder: call mum"
-    assert sent["idempotency_key"] == f"reminder-{task['id']}@{SOON.isoformat()}"
+    assert sent["userId"] == user["id"] and sent["type"] == "reminder"
+    assert sent["title"] == "Reminder: call mum" and sent["taskId"] == task["id"]
+    assert sent["idempotencyKey"] == f"reminder-{task['id']}@{SOON.isoformat()}"
     # The due date moved since this job was set: it does nothing.
     moved = {"taskId": task["id"], "dueAt": (SOON - timedelta(hours=1)).isoformat()}
     assert api.client.post(job, json=moved).status_code == 200

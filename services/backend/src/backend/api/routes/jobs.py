@@ -30,12 +30,12 @@ async def on_reminder(name: str, data: Any, request: Request) -> None:
         "notification-service",
         "send",
         json={
-            "user_id": task.user_id,
-            "channel": "in_app",
+            "userId": task.user_id,
             "type": "reminder",
-            "subject": f"Reminder: {task.title}"[:200],
-            "body": f"Due {task.due_at.isoformat()}",
-            "idempotency_key": f"{name}@{data['dueAt']}",
+            "title": f"Reminder: {task.title}"[:200],
+            "message": f"Due {task.due_at.isoformat()}",
+            "taskId": task.id,
+            "idempotencyKey": f"{name}@{data['dueAt']}",
         },
     )
 
@@ -77,11 +77,11 @@ async def on_digest(name: str, data: Any, request: Request) -> None:
         "notification-service",
         "send",
         json={
-            "user_id": user.id,
-            "channel": "email" if "email" in prefs.channels else "in_app",
+            "userId": user.id,
             "type": "digest",
-            "subject": f"Today: {len(due)} task(s) due or overdue",
-            "body": "\n".join(lines),
-            "idempotency_key": f"{name}@{local_now.date().isoformat()}",
+            "title": f"Today: {len(due)} task(s) due or overdue",
+            "message": "\n".join(lines),
+            "channels": prefs.channels,
+            "idempotencyKey": f"{name}@{local_now.date().isoformat()}",
         },
     )
