@@ -10,10 +10,15 @@ def test_backend_invokes_notification_service_over_mtls(running_stack: RunningSt
     with running_stack.sidecar("backend") as dapr:
         answer = dapr.post(
             "/v1.0/invoke/notification-service/method/send",
-            json={"user_id": "u1", "subject": "hello", "body": "from the smoke test"},
+            json={
+                "userId": "u1",
+                "type": "custom",
+                "title": "hello",
+                "message": "from the smoke test",
+            },
         )
-    assert answer.status_code == 202, answer.text
-    assert answer.json()["user_id"] == "u1"
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["delivered"] == ["in-app"]
 
 
 def test_backend_api_reaches_ai_service_through_its_sidecar(running_stack: RunningStack) -> None:

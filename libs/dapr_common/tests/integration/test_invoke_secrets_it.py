@@ -14,14 +14,14 @@ from .conftest import LibApp
 
 async def test_backend_invokes_notification_service(backend: DaprClient) -> None:
     answer = await backend.invoke.post(
-        "notification-service", "send", json={"user_id": "u1", "subject": "hello"}
+        "notification-service", "send", json={"userId": "u1", "type": "custom", "title": "hello"}
     )
-    assert answer["user_id"] == "u1"
+    assert answer["delivered"] == ["in-app"]
 
 
 async def test_callee_rejection_is_invocation_failed(backend: DaprClient) -> None:
     with pytest.raises(InvocationFailed) as caught:
-        await backend.invoke.post("notification-service", "send", json={"user_id": ""})
+        await backend.invoke.post("notification-service", "send", json={"userId": ""})
     assert caught.value.status == 422
 
 

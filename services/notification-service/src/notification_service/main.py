@@ -1,46 +1,110 @@
-"""The notification-service app: reached only through Dapr service invocation and pub/sub."""
+"""The notification-service app: reached only through Dapr service invocation and pub/sub.
 
-import logging
-import uuid
-from typing import Literal
+`create_app` is the composition root: settings, the Dapr client, the database engine.
+"""
 
-from fastapi import Depends, FastAPI, status
-from pydantic import BaseModel, Field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
 
-from dapr_common import DaprSettings, require_app_token
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
-log = logging.getLogger("notification_service")
-
-
-class SendRequest(BaseModel):
-    user_id: str = Field(min_length=1)
-    channel: Literal["in_app", "email"] = "in_app"
-    subject: str = Field(min_length=1, max_length=200)
-    body: str = Field(default="", max_length=10_000)
-
-
-class SendAccepted(BaseModel):
-    id: str
-    status: Literal["accepted"] = "accepted"
-    user_id: str
-    channel: str
+from dapr_common import DaprClient, DaprSettings, require_app_token
+from notification_service import notifications
+from notification_service.api.schemas import (
+    NotificationPage,
+    NotificationPublic,
+    SendRequest,
+    SendResult,
+)
+from notification_service.core.config import NotificationSettings
+from notification_service.db.migrate import ensure_current
+from notification_service.db.session import database_reachable, make_engine, session_factory
 
 
-def create_app(settings: DaprSettings | None = None) -> FastAPI:
-    app = FastAPI(title="notification-service")
-    app.state.dapr_settings = settings or DaprSettings(app_id="notification-service")
+def create_app(
+    settings: DaprSettings | None = None, config: NotificationSettings | None = None
+) -> FastAPI:
+    dapr_settings = settings or DaprSettings(app_id="notification-service")
+    conf = config or NotificationSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with DaprClient(dapr_settings) as dapr:
+            app.state.dapr = dapr
+            await dapr.wait_until_ready()
+            password = await dapr.secrets.value(conf.postgres_password_secret)
+            engine = make_engine(conf.database_url(password), conf.postgres_pool_size)
+            await ensure_current(engine)
+            app.state.engine = engine
+            app.state.sessions = session_factory(engine)
+            try:
+                yield
+            finally:
+                await engine.dispose()
+
+    app = FastAPI(title="notification-service", lifespan=lifespan)
+    app.state.dapr_settings = dapr_settings
     sidecar_only = [Depends(require_app_token)]
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/send", status_code=status.HTTP_202_ACCEPTED, dependencies=sidecar_only)
-    async def send(request: SendRequest) -> SendAccepted:
-        # Accept-and-log until the notifications store lands (issue 5).
-        notification_id = str(uuid.uuid4())
-        log.info("notification %s for %s: %s", notification_id, request.user_id, request.subject)
-        return SendAccepted(id=notification_id, user_id=request.user_id, channel=request.channel)
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        sidecar = await request.app.state.dapr.healthy(outbound=True)
+        database = await database_reachable(request.app.state.engine)
+        ready = sidecar and database
+        return JSONResponse(
+            {
+                "status": "ready" if ready else "not ready",
+                "sidecar": "ok" if sidecar else "unavailable",
+                "database": "ok" if database else "unavailable",
+            },
+            status_code=200 if ready else 503,
+        )
+
+    @app.post("/send", dependencies=sidecar_only)
+    async def send(body: SendRequest, request: Request) -> SendResult:
+        """Store the notification (once per idempotency key) and deliver it in-app."""
+        async with request.app.state.sessions() as session:
+            stored = await notifications.store(session, body)
+        # Email goes out through the SMTP binding (not wired yet): only in-app is delivered.
+        delivered = [c for c in stored.channels if c == "in-app"]
+        return SendResult(id=stored.id, delivered=delivered)  # type: ignore[arg-type]
+
+    @app.get("/users/{user_id}/notifications", dependencies=sidecar_only)
+    async def list_notifications(
+        user_id: str,
+        request: Request,
+        unread: bool = False,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, Query(max_length=500)] = None,
+    ) -> NotificationPage:
+        async with request.app.state.sessions() as session:
+            try:
+                items, next_cursor = await notifications.list_for(
+                    session, user_id, unread=unread, limit=limit, cursor=cursor
+                )
+            except notifications.BadCursor as exc:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        return NotificationPage(
+            items=[NotificationPublic.of(n) for n in items], next_cursor=next_cursor
+        )
+
+    @app.post(
+        "/users/{user_id}/notifications/{notification_id}/read",
+        status_code=status.HTTP_204_NO_CONTENT,
+        dependencies=sidecar_only,
+        responses={404: {"description": "no such notification for this user"}},
+    )
+    async def read(user_id: str, notification_id: str, request: Request) -> Response:
+        async with request.app.state.sessions() as session:
+            if not await notifications.mark_read(session, user_id, notification_id):
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "notification not found")
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return app
 

@@ -42,7 +42,10 @@ TRUST_DOMAIN = "localhost"  # control-plane trust domain shared by sentry and ev
 PG_USER = "todo"
 DATABASES = ("todo", "notifications")
 APP_DATABASES = {"backend": "todo", "notification-service": "notifications"}
-MIGRATIONS = {"backend": "backend.db.migrate"}
+MIGRATIONS = {
+    "backend": "backend.db.migrate",
+    "notification-service": "notification_service.db.migrate",
+}
 # Sentry puts the etcd peer DNS names in the scheduler's certificate only for this id.
 SCHEDULER_ID = "dapr-scheduler-server-0"
 

@@ -1,0 +1,1 @@
+"""PostgreSQL: the tables, the engine, and the schema-version check."""

@@ -1,0 +1,70 @@
+"""notification-service's tables."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, String
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+TITLE_MAX = 300
+MESSAGE_MAX = 20_000
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user_id: str = Field(max_length=36)
+    type: str = Field(max_length=20)
+    title: str = Field(max_length=TITLE_MAX)
+    message: str = Field(default="", max_length=MESSAGE_MAX)
+    channels: list[str] = Field(
+        default_factory=list, sa_column=Column(ARRAY(String(10)), nullable=False)
+    )
+    task_id: str | None = Field(default=None, max_length=36)
+    # The same key twice makes one notification.
+    idempotency_key: str | None = Field(
+        default=None, max_length=200, sa_column_kwargs={"unique": True}
+    )
+    read_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A CloudEvent id whose effect is done, written in the same transaction as the effect."""
+
+    __tablename__ = "processed_events"
+
+    event_id: str = Field(primary_key=True, max_length=200)
+    topic: str = Field(max_length=100)
+    processed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class DeadLetter(SQLModel, table=True):
+    __tablename__ = "dead_letters"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    topic: str = Field(max_length=100)
+    original_topic: str = Field(max_length=100)
+    event_id: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    error: str | None = Field(default=None, max_length=2000)
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    replayed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
