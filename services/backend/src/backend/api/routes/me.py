@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from sqlmodel import col, select
 
 from backend.api.deps import CurrentUser, DaprDep, SessionDep
@@ -103,11 +103,12 @@ async def notifications(user: CurrentUser, dapr: DaprDep, unread: bool = False) 
 
 @router.post(
     "/notifications/{notification_id}/read",
+    status_code=status.HTTP_204_NO_CONTENT,
     responses={**UNAVAILABLE, 404: {"description": "no such notification for this user"}},
 )
-async def mark_read(notification_id: str, user: CurrentUser, dapr: DaprDep) -> Any:
+async def mark_read(notification_id: str, user: CurrentUser, dapr: DaprDep) -> Response:
     try:
-        return await dapr.invoke.post(
+        await dapr.invoke.post(
             "notification-service", f"users/{user.id}/notifications/{notification_id}/read"
         )
     except InvocationFailed as exc:
@@ -122,3 +123,4 @@ async def mark_read(notification_id: str, user: CurrentUser, dapr: DaprDep) -> A
         ) from exc
     except DaprError as exc:
         raise _unavailable("notification-service", exc) from exc
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
