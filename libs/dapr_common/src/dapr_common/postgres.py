@@ -1,0 +1,149 @@
+"""PostgreSQL plumbing the services share: settings, engine, sessions, Alembic migrations.
+
+Install with the `postgres` extra. Each service keeps its own tables, database and migration
+scripts; this module only runs them and refuses to serve an out-of-date schema.
+"""
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import URL, Connection, MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class PostgresSettings(BaseSettings):
+    """Where the service's database is; the password is read from the Dapr secret store."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    postgres_host: str = "127.0.0.1"
+    postgres_port: int = 5432
+    postgres_db: str = "postgres"
+    postgres_user: str = "todo"
+    postgres_password_secret: str = "postgres-password"
+    postgres_pool_size: int = 10
+
+    def database_url(self, password: str) -> URL:
+        return URL.create(
+            "postgresql+asyncpg",
+            username=self.postgres_user,
+            password=password,
+            host=self.postgres_host,
+            port=self.postgres_port,
+            database=self.postgres_db,
+        )
+
+
+def make_engine(url: URL | str, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def database_reachable(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is older than this code's; run the migrations first."""
+
+
+class Migrations:
+    """A service's Alembic scripts: `python -m <service>.db.migrate [upgrade|current|check]`,
+    with DATABASE_URL (postgresql+asyncpg://user:password@host:port/db) in the environment."""
+
+    def __init__(self, scripts: Path, module: str) -> None:
+        self.scripts = scripts
+        self.module = module
+
+    def config(self, url: str) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(self.scripts))
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        return config
+
+    def head(self) -> str:
+        head = ScriptDirectory(str(self.scripts)).get_current_head()
+        assert head is not None
+        return head
+
+    async def current(self, engine: AsyncEngine) -> str | None:
+        def read(connection: Connection) -> str | None:
+            return MigrationContext.configure(connection).get_current_revision()
+
+        async with engine.connect() as connection:
+            return await connection.run_sync(read)
+
+    async def ensure_current(self, engine: AsyncEngine) -> None:
+        """Refuse to serve on a schema that is not this code's head revision."""
+        current, head = await self.current(engine), self.head()
+        if current != head:
+            raise SchemaBehind(
+                f"database schema is at {current or 'nothing'}, this service needs {head}: "
+                f"run `python -m {self.module} upgrade` (make up does it)"
+            )
+
+    def upgrade(self, url: str, revision: str = "head") -> None:
+        command.upgrade(self.config(url), revision)
+
+    def main(self, argv: list[str]) -> int:
+        url = os.environ.get("DATABASE_URL")
+        if not url:
+            print("DATABASE_URL is not set", file=sys.stderr)
+            return 2
+        action = argv[0] if argv else "upgrade"
+        if action == "upgrade":
+            self.upgrade(url, argv[1] if len(argv) > 1 else "head")
+            return 0
+        if action not in ("current", "check"):
+            print(f"unknown action {action}: upgrade | current | check", file=sys.stderr)
+            return 2
+        engine = create_async_engine(url)
+        try:
+            if action == "current":
+                print(asyncio.run(self.current(engine)))
+            else:
+                asyncio.run(self.ensure_current(engine))
+        except SchemaBehind as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        finally:
+            asyncio.run(engine.dispose())
+        return 0
+
+
+def run_alembic_env(metadata: MetaData) -> None:
+    """The body of a service's `migrations/env.py`: migrate over asyncpg."""
+
+    def run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def online() -> None:
+        engine = create_async_engine(context.config.get_main_option("sqlalchemy.url") or "")
+        async with engine.connect() as connection:
+            await connection.run_sync(run)
+        await engine.dispose()
+
+    if context.is_offline_mode():
+        context.configure(url=context.config.get_main_option("sqlalchemy.url"), literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    else:
+        asyncio.run(online())
