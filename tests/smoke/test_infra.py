@@ -1,34 +1,11 @@
 """The stack's own PostgreSQL cluster holds both services' databases."""
 
-import subprocess
-
 from devstack.testing import RunningStack
 
 
 def test_postgres_has_both_databases(running_stack: RunningStack) -> None:
-    pg = running_stack.endpoints["infra"]["postgres"]
-    password = running_stack.stack.secrets["postgres-password"]
     for db in ("todo", "notifications"):
-        out = subprocess.run(
-            [
-                "psql",
-                "-h",
-                pg["host"],
-                "-p",
-                str(pg["port"]),
-                "-U",
-                pg["user"],
-                "-d",
-                db,
-                "-tAc",
-                "SELECT current_database()",
-            ],
-            env={"PGPASSWORD": password},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert out.stdout.strip() == db
+        assert running_stack.query(db, "SELECT current_database()") == [[db]]
 
 
 def test_endpoints_file_describes_the_running_stack(running_stack: RunningStack) -> None:

@@ -30,21 +30,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def query(stack: RunningStack, database: str, sql: str) -> list[list[str]]:
-    """Rows of `sql` run by psql on the stack's PostgreSQL (fields split on '|')."""
-    pg = stack.endpoints["infra"]["postgres"]
-    argv = ["psql", "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", database]
-    out = subprocess.run(
-        [*argv, "-tAc", sql],
-        env={"PGPASSWORD": stack.stack.secrets["postgres-password"]},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [line.split("|") for line in out.stdout.splitlines() if line]
+    return stack.query(database, sql)
 
 
 def _psql(stack: RunningStack, sql: str) -> None:
-    query(stack, "postgres", sql)
+    stack.query("postgres", sql)
 
 
 @pytest.fixture(scope="session")

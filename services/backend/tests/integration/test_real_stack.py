@@ -1,20 +1,16 @@
 """The backend on the real stack: task events on Kafka once each, the task-list cache, a
 reminder on time, and a callee that goes down answered with a 503 that does not hang."""
 
-import secrets
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from dapr_common import CloudEvent, DaprSettings, Subscriptions
 from devstack import processes
-from devstack.testing import RunningStack, extra_app
+from devstack.event_recorder import recording
+from devstack.testing import RunningStack
 
 pytestmark = pytest.mark.integration
 
@@ -34,23 +30,9 @@ def signed_up(backend: httpx.Client) -> dict[str, str]:
 
 
 def test_task_events_arrive_once_each(running_stack: RunningStack) -> None:
-    received: list[CloudEvent[dict[str, Any]]] = []
-    lock = threading.Lock()
-    token = secrets.token_urlsafe(16)
-    app = FastAPI()
-    app.state.dapr_settings = DaprSettings(app_api_token=token)  # type: ignore[arg-type]
-    subs = Subscriptions()
-    for topic in TOPICS:
-
-        @subs.topic(topic)
-        async def record(event: CloudEvent[dict[str, Any]]) -> None:
-            with lock:
-                received.append(event)
-
-    app.include_router(subs.router)
     due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     with (
-        extra_app(running_stack.stack, "task-watcher", app, app_api_token=token),
+        recording(running_stack.stack, "task-watcher", TOPICS) as events,
         running_stack.app("backend") as backend,
     ):
         auth = signed_up(backend)
@@ -62,22 +44,14 @@ def test_task_events_arrive_once_each(running_stack: RunningStack) -> None:
         )
         assert backend.post(f"/api/tasks/{tid}/complete", headers=auth).status_code == 200
         assert backend.delete(f"/api/tasks/{tid}", headers=auth).status_code == 204
-
-        def mine() -> list[CloudEvent[dict[str, Any]]]:
-            with lock:
-                return [e for e in received if e.data.get("taskId") == tid]
-
-        deadline = time.monotonic() + 60
-        while len(mine()) < 4:
-            assert time.monotonic() < deadline, [e.type for e in mine()]
-            time.sleep(0.1)
+        events.wait_for(lambda e: e.data.get("taskId") == tid, count=4)
         time.sleep(2)  # room for a duplicate to show up
-    events = mine()
+        mine = events.matching(lambda e: e.data.get("taskId") == tid)
     # One each. Each topic keeps one user's events in order (partition key = user id), but
     # the four topics are four logs: across them, arrival order is not guaranteed.
-    assert sorted(e.type for e in events) == sorted(TOPICS)
-    assert len({e.id for e in events}) == 4
-    by_type = {e.type: e for e in events}
+    assert sorted(e.type for e in mine) == sorted(TOPICS)
+    assert len({e.id for e in mine}) == 4
+    by_type = {e.type: e for e in mine}
     assert by_type["task.updated"].data["priority"] == "high"
     assert by_type["task.completed"].data["nextTaskId"] is None
 

@@ -27,15 +27,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def _psql(stack: RunningStack, sql: str) -> None:
-    pg = stack.endpoints["infra"]["postgres"]
-    argv = ["psql", "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", "postgres"]
-    subprocess.run(
-        [*argv, "-tAc", sql],
-        env={"PGPASSWORD": stack.stack.secrets["postgres-password"]},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    stack.query("postgres", sql)
 
 
 @pytest.fixture(scope="session")

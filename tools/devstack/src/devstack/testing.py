@@ -43,6 +43,19 @@ class RunningStack:
     def app(self, app_id: str) -> httpx.Client:
         return httpx.Client(base_url=self.endpoints["apps"][app_id]["app_url"], timeout=15.0)
 
+    def query(self, database: str, sql: str) -> list[list[str]]:
+        """Rows of `sql` run by psql on the stack's PostgreSQL (fields split on '|')."""
+        pg = self.endpoints["infra"]["postgres"]
+        argv = ["psql", "-h", pg["host"], "-p", str(pg["port"]), "-U", pg["user"], "-d", database]
+        out = subprocess.run(
+            [*argv, "-tAc", sql],
+            env={"PGPASSWORD": self.stack.secrets["postgres-password"]},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return [line.split("|") for line in out.stdout.splitlines() if line]
+
 
 @dataclass
 class ExtraApp:
