@@ -116,3 +116,21 @@ def test_a_reminder_arrives_as_a_notification_on_time(running_stack: RunningStac
         assert reminders[0]["title"] == "Reminder: stand up"
         assert len(reminders) == 1
         assert late < 20, late
+
+
+def test_welcome_and_completion_notifications_through_kafka(running_stack: RunningStack) -> None:
+    """backend → outbox → Kafka → notification-service → listed back through the backend."""
+    with running_stack.app("backend") as backend:
+        auth = signed_up(backend)
+        task = backend.post("/api/tasks", json={"title": "ship it"}, headers=auth).json()
+        assert backend.post(f"/api/tasks/{task['id']}/complete", headers=auth).status_code == 200
+        deadline = time.monotonic() + 60
+        while True:
+            items = backend.get("/api/me/notifications", headers=auth).json()["items"]
+            types = sorted(n["type"] for n in items)
+            if types == ["task_completed", "welcome"]:
+                break
+            assert time.monotonic() < deadline, types
+            time.sleep(0.5)
+        done = next(n for n in items if n["type"] == "task_completed")
+        assert done["taskId"] == task["id"]

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, s
 from fastapi.responses import JSONResponse
 
 from dapr_common import DaprClient, DaprSettings, require_app_token
-from notification_service import notifications
+from notification_service import events, notifications
 from notification_service.api.schemas import (
     NotificationPage,
     NotificationPublic,
@@ -46,6 +46,7 @@ def create_app(
 
     app = FastAPI(title="notification-service", lifespan=lifespan)
     app.state.dapr_settings = dapr_settings
+    app.include_router(events.subscriptions.router)  # GET /dapr/subscribe + handlers
     sidecar_only = [Depends(require_app_token)]
 
     @app.get("/healthz")
