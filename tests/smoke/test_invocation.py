@@ -22,11 +22,6 @@ def test_backend_invokes_notification_service_over_mtls(running_stack: RunningSt
 
 
 def test_backend_api_reaches_ai_service_through_its_sidecar(running_stack: RunningStack) -> None:
-    tasks = [
-        {"id": "a", "title": "low", "priority": "low"},
-        {"id": "b", "title": "urgent", "priority": "urgent"},
-        {"id": "c", "title": "done", "priority": "urgent", "completed": True},
-    ]
     with running_stack.app("backend") as app:
         email = f"smoke-{uuid.uuid4().hex[:8]}@example.com"
         registered = app.post(
@@ -35,9 +30,21 @@ def test_backend_api_reaches_ai_service_through_its_sidecar(running_stack: Runni
         assert registered.status_code == 201, registered.text
         login = app.post("/api/auth/login", json={"email": email, "password": "smoke-pass-1"})
         auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
-        answer = app.post("/api/recommendations", json={"tasks": tasks}, headers=auth)
+        low = app.post("/api/tasks", json={"title": "low", "priority": "low"}, headers=auth).json()
+        overdue = app.post(
+            "/api/tasks",
+            json={
+                "title": "late and urgent",
+                "priority": "urgent",
+                "due_at": "2026-01-01T09:00:00+00:00",
+            },
+            headers=auth,
+        ).json()
+        answer = app.get("/api/me/recommendations", headers=auth)
     assert answer.status_code == 200, answer.text
-    assert [t["id"] for t in answer.json()["recommended"]] == ["b", "a"]
+    items = answer.json()["items"]
+    assert [i["taskId"] for i in items] == [overdue["id"], low["id"]]
+    assert items[0]["reasons"][0].startswith("overdue by")
 
 
 def test_method_outside_the_policy_is_denied(running_stack: RunningStack) -> None:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api.routes import auth, health, jobs, me, recommendations, tasks
+from backend.api.routes import auth, health, jobs, me, tasks
 from backend.core.config import BackendSettings
 from backend.core.security import TokenIssuer
 from backend.db.migrate import ensure_current
@@ -68,7 +68,6 @@ def create_app(
     app.include_router(auth.router, prefix="/api")
     app.include_router(tasks.router, prefix="/api")
     app.include_router(me.router, prefix="/api")
-    app.include_router(recommendations.router, prefix="/api")
     return app
 
 

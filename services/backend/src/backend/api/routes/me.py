@@ -65,14 +65,15 @@ async def recommendations(
         )
     ).all()
     body = {
-        "user_id": user.id,
+        "userId": user.id,
         "limit": limit,
         "tasks": [
             {
                 "id": t.id,
                 "title": t.title,
                 "priority": t.priority,
-                "due_at": t.due_at.isoformat() if t.due_at else None,
+                "dueAt": t.due_at.isoformat() if t.due_at else None,
+                "createdAt": t.created_at.isoformat(),
             }
             for t in open_tasks
         ],
