@@ -112,7 +112,7 @@ class DaprClient:
         """
         path = "/v1.0/healthz/outbound" if outbound else "/v1.0/healthz"
         try:
-            response = await self.send("GET", path)
+            response = await self.request("GET", path, check=False)
         except SidecarUnavailable:
             return False
         return response.status == 204
@@ -133,7 +133,7 @@ class DaprClient:
         return result
 
     # ---- the one way every building block talks to the sidecar -----------------------------
-    async def send(
+    async def request(
         self,
         method: str,
         path: str,
@@ -143,8 +143,10 @@ class DaprClient:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        check: bool = True,
     ) -> SidecarResponse:
-        """Send one request and return the answer, whatever its status."""
+        """Send one request. With `check`, a non-2xx answer raises a typed DaprError;
+        without, it is returned as is. No sidecar (or no answer in time): SidecarUnavailable."""
         data = content
         hdrs = dict(headers or {})
         if json is not None and content is None:
@@ -161,31 +163,15 @@ class DaprClient:
                 params=params or None,
                 headers=hdrs or None,
                 timeout=call_timeout,
-            ) as response:
-                body = await response.read()
-                return SidecarResponse(response.status, response.headers, body)
+            ) as answer:
+                response = SidecarResponse(answer.status, answer.headers, await answer.read())
         except TimeoutError as exc:
             raise SidecarUnavailable(f"{method} {path}: sidecar timed out") from exc
         except aiohttp.ClientError as exc:
             raise SidecarUnavailable(f"{method} {path}: sidecar unreachable ({exc})") from exc
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> SidecarResponse:
-        """Send one request; return 2xx answers, raise a typed DaprError for the rest."""
-        response = await self.send(
-            method, path, json=json, content=content, params=params, headers=headers
-        )
-        if response.is_success:
-            return response
-        raise error_from(response)
+        if check and not response.is_success:
+            raise error_from(response)
+        return response
 
 
 def error_body(response: SidecarResponse) -> tuple[str | None, str, Any]:

@@ -28,13 +28,14 @@ class Invoke:
         """The callee's 2xx answer. Raises AccessDenied (403 by policy), InvocationFailed
         (the callee answered non-2xx), DaprError (the sidecar could not deliver),
         SidecarUnavailable (no sidecar)."""
-        response = await self._client.send(
+        response = await self._client.request(
             verb.upper(),
             f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
             json=json,
             params=params,
             headers=headers,
             timeout=timeout,
+            check=False,
         )
         if response.is_success:
             return response

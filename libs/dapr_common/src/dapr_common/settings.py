@@ -14,7 +14,6 @@ class DaprSettings(BaseSettings):
     dapr_http_endpoint: str | None = None
     dapr_http_host: str = "127.0.0.1"
     dapr_http_port: int = 3500
-    dapr_grpc_port: int = 50001
     # Sent by the app on every call to its sidecar (header dapr-api-token).
     dapr_api_token: SecretStr | None = None
     # Sent by the sidecar on every call to the app; the app refuses calls without it.

@@ -14,10 +14,10 @@ from fastapi import FastAPI
 from backend.api.routes import auth, health, jobs, me, tasks
 from backend.core.config import BackendSettings
 from backend.core.security import TokenIssuer
-from backend.db.migrate import ensure_current
-from backend.db.session import make_engine, session_factory
+from backend.db.migrate import migrations
 from backend.outbox_relay import OutboxRelay
 from dapr_common import DaprClient, DaprSettings
+from dapr_common.postgres import make_engine, session_factory
 
 
 def create_app(
@@ -45,7 +45,7 @@ def create_app(
                     await dapr.secrets.value(config.jwt_key_secret), config.token_lifetime
                 )
                 engine = make_engine(config.database_url(password), config.postgres_pool_size)
-                await ensure_current(engine)
+                await migrations.ensure_current(engine)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
                 app.state.relay = OutboxRelay(app.state.sessions, dapr)

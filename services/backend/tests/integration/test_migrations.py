@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backend.db.migrate import SchemaBehind, ensure_current, head_revision
+from backend.db.migrate import migrations
+from dapr_common.postgres import SchemaBehind
 from devstack.testing import RunningStack
 
 pytestmark = pytest.mark.integration
@@ -56,7 +57,7 @@ def test_upgrade_on_an_empty_database_creates_the_schema(
         ).split()
     )
     assert {"users", "tasks", "outbox", "alembic_version"} <= tables
-    assert migrate(running_stack, scratch_db, "current").stdout.strip() == head_revision()
+    assert migrate(running_stack, scratch_db, "current").stdout.strip() == migrations.head()
     assert migrate(running_stack, scratch_db, "check").returncode == 0
     assert migrate(running_stack, scratch_db, "upgrade").returncode == 0  # idempotent
 
@@ -75,7 +76,7 @@ async def test_the_app_refuses_a_schema_that_is_behind(
     engine = create_async_engine(running_stack.stack.database_url(scratch_db))
     try:
         with pytest.raises(SchemaBehind, match="schema is at nothing"):
-            await ensure_current(engine)
+            await migrations.ensure_current(engine)
     finally:
         await engine.dispose()
 

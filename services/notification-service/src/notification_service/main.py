@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, s
 from fastapi.responses import JSONResponse
 
 from dapr_common import DaprClient, DaprSettings, require_app_token
+from dapr_common.postgres import database_reachable, make_engine, session_factory
 from notification_service import events, notifications
 from notification_service.api.schemas import (
     NotificationPage,
@@ -19,8 +20,7 @@ from notification_service.api.schemas import (
     SendResult,
 )
 from notification_service.core.config import NotificationSettings
-from notification_service.db.migrate import ensure_current
-from notification_service.db.session import database_reachable, make_engine, session_factory
+from notification_service.db.migrate import migrations
 
 
 def create_app(
@@ -36,7 +36,7 @@ def create_app(
             await dapr.wait_until_ready()
             password = await dapr.secrets.value(conf.postgres_password_secret)
             engine = make_engine(conf.database_url(password), conf.postgres_pool_size)
-            await ensure_current(engine)
+            await migrations.ensure_current(engine)
             app.state.engine = engine
             app.state.sessions = session_factory(engine)
             try:

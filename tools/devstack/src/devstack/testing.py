@@ -114,11 +114,7 @@ def extra_app(
     dapr_api_token: str | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[ExtraApp]:
-    """Serve `app` (built for the ports it is told) with an mTLS sidecar beside the stack.
-
-    `app` may be a callable taking the ExtraApp (its sidecar address and tokens) and
-    returning the ASGI app, so the app can talk to its own sidecar.
-    """
+    """Serve the ASGI `app` on a free port with its own mTLS sidecar beside the stack."""
     app_port, http_port = free_port(), free_port()
     app_token = app_api_token or secrets.token_urlsafe(16)
     dapr_token = dapr_api_token or secrets.token_urlsafe(16)
@@ -134,8 +130,7 @@ def extra_app(
         app_api_token=app_token,
         name=f"daprd-{app_id}",
     )
-    asgi = app(info) if callable(app) and not hasattr(app, "router") else app
-    with ThreadedServer(asgi, app_port):
+    with ThreadedServer(app, app_port):
         running = processes.start(spec, stack.table)
         try:
             processes.wait_ready(spec, running)

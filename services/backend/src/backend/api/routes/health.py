@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from backend.db.session import database_reachable
 from dapr_common import DaprClient
+from dapr_common.postgres import database_reachable
 
 router = APIRouter(tags=["health"])
 
