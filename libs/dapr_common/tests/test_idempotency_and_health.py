@@ -70,3 +70,29 @@ def test_readyz_follows_the_sidecar_outbound_health(
         assert client.get("/healthz").json() == {"status": "ok"}
         assert client.get("/readyz").status_code == 200
         assert client.get("/readyz").status_code == 503
+
+
+def test_readyz_names_the_extra_check_that_failed(
+    settings: DaprSettings, sidecar: FakeSidecar
+) -> None:
+    sidecar.get("/v1.0/healthz/outbound").respond(204)
+    database_up = [True, False]
+
+    async def database(request: object) -> bool:
+        return database_up.pop(0)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with DaprClient(settings) as dapr:
+            app.state.dapr = dapr
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+    app.include_router(health_router({"database": database}))
+    with TestClient(app) as client:
+        ok = client.get("/readyz")
+        assert ok.status_code == 200
+        assert ok.json() == {"status": "ready", "sidecar": "ok", "database": "ok"}
+        down = client.get("/readyz")
+        assert down.status_code == 503
+        assert down.json() == {"status": "not ready", "sidecar": "ok", "database": "unavailable"}

@@ -8,6 +8,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -57,6 +58,12 @@ async def database_reachable(engine: AsyncEngine) -> bool:
     except Exception:
         return False
     return True
+
+
+async def database_ready(request: Any) -> bool:
+    """A `health_router` check: the engine at `app.state.engine` answers `SELECT 1`."""
+    engine: AsyncEngine = request.app.state.engine
+    return await database_reachable(engine)
 
 
 class SchemaBehind(RuntimeError):

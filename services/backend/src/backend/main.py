@@ -11,20 +11,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from backend.api.routes import auth, health, jobs, me, tasks
+from backend.api.routes import auth, jobs, me, tasks
 from backend.core.config import BackendSettings
 from backend.core.security import TokenIssuer
 from backend.db.migrate import migrations
 from backend.outbox_relay import OutboxRelay
-from dapr_common import DaprClient, DaprSettings
-from dapr_common.postgres import make_engine, session_factory
+from dapr_common import DaprClient, DaprSettings, health_router
+from dapr_common.postgres import database_ready, make_engine, session_factory
 
 
 def create_app(
-    settings: DaprSettings | None = None,
-    backend_settings: BackendSettings | None = None,
-    *,
-    use_database: bool = True,
+    settings: DaprSettings | None = None, backend_settings: BackendSettings | None = None
 ) -> FastAPI:
     dapr_settings = settings or DaprSettings(app_id="backend")
     config = backend_settings or BackendSettings()
@@ -33,37 +30,35 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with DaprClient(dapr_settings) as dapr:
             app.state.dapr = dapr
-            app.state.engine = None
-            app.state.relay = None
-            relay_task: asyncio.Task[None] | None = None
-            if use_database:
-                # The sidecar serves its API before it reaches the app: wait for it, read the
-                # secrets, and refuse a database schema older than this code.
-                await dapr.wait_until_ready()
-                password = await dapr.secrets.value(config.postgres_password_secret)
-                app.state.tokens = TokenIssuer(
-                    await dapr.secrets.value(config.jwt_key_secret), config.token_lifetime
-                )
-                engine = make_engine(config.database_url(password), config.postgres_pool_size)
+            # The sidecar serves its API before it reaches the app: wait for it, read the
+            # secrets, and refuse a database schema older than this code.
+            await dapr.wait_until_ready()
+            password = await dapr.secrets.value(config.postgres_password_secret)
+            app.state.tokens = TokenIssuer(
+                await dapr.secrets.value(config.jwt_key_secret), config.token_lifetime
+            )
+            engine = make_engine(config.database_url(password), config.postgres_pool_size)
+            try:
                 await migrations.ensure_current(engine)
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
                 app.state.relay = OutboxRelay(app.state.sessions, dapr)
+                relay = None
                 if config.outbox_relay:
-                    relay_task = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
-            try:
-                yield
+                    relay = asyncio.create_task(app.state.relay.run(), name="outbox-relay")
+                try:
+                    yield
+                finally:
+                    if relay is not None:
+                        relay.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await relay
             finally:
-                if relay_task is not None:
-                    relay_task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await relay_task
-                if app.state.engine is not None:
-                    await app.state.engine.dispose()
+                await engine.dispose()
 
     app = FastAPI(title="backend", summary="The Todo API", lifespan=lifespan)
     app.state.dapr_settings = dapr_settings
-    app.include_router(health.router)
+    app.include_router(health_router({"database": database_ready}))
     app.include_router(jobs.router)  # sidecar-facing, app-token checked
     app.include_router(auth.router, prefix="/api")
     app.include_router(tasks.router, prefix="/api")

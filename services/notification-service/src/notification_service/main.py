@@ -8,10 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 
-from dapr_common import DaprClient, DaprSettings, require_app_token
-from dapr_common.postgres import database_reachable, make_engine, session_factory
+from dapr_common import DaprClient, DaprSettings, health_router, require_app_token
+from dapr_common.postgres import database_ready, make_engine, session_factory
 from notification_service import events, notifications
 from notification_service.api.schemas import (
     NotificationPage,
@@ -46,26 +45,9 @@ def create_app(
 
     app = FastAPI(title="notification-service", lifespan=lifespan)
     app.state.dapr_settings = dapr_settings
+    app.include_router(health_router({"database": database_ready}))
     app.include_router(events.subscriptions.router)  # GET /dapr/subscribe + handlers
     sidecar_only = [Depends(require_app_token)]
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz(request: Request) -> JSONResponse:
-        sidecar = await request.app.state.dapr.healthy(outbound=True)
-        database = await database_reachable(request.app.state.engine)
-        ready = sidecar and database
-        return JSONResponse(
-            {
-                "status": "ready" if ready else "not ready",
-                "sidecar": "ok" if sidecar else "unavailable",
-                "database": "ok" if database else "unavailable",
-            },
-            status_code=200 if ready else 503,
-        )
 
     @app.post("/send", dependencies=sidecar_only)
     async def send(body: SendRequest, request: Request) -> SendResult:
