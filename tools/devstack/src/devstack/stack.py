@@ -287,8 +287,8 @@ class Stack:
                     "kafka.tools.StorageTool",
                     "format",
                     "--standalone",
-                    "-t",
-                    cluster_id,
+                    # One id in 64 starts with "-": as a separate argument it would read as a flag.
+                    f"--cluster-id={cluster_id}",
                     "-c",
                     str(props),
                 ],
