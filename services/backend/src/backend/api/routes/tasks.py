@@ -10,12 +10,13 @@ from pydantic import AwareDatetime
 
 from backend.api.deps import CurrentUser, DaprDep, SessionDep, events_committed
 from backend.api.schemas import Priority, TaskCreate, TaskPage, TaskPublic, TaskUpdate, etag
+from backend.db.models import User
 from backend.domain.listing import BadCursor, Cursor, Sort
 from backend.domain.reminders import DEFAULT_REMIND_BEFORE_MINUTES
 from backend.service_layer import task_cache, tasks
 from backend.service_layer.preferences import get_preferences
 from backend.service_layer.tasks import JobsUnavailable, StaleTask, TaskNotFound, TaskQuery
-from dapr_common import DaprError
+from dapr_common import DaprClient, DaprError
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -47,6 +48,16 @@ async def _translated() -> AsyncIterator[None]:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
 
 
+@asynccontextmanager
+async def _write(request: Request, dapr: DaprClient, user: User) -> AsyncIterator[None]:
+    """A write use case: errors translated; once committed, the outbox relay is woken and the
+    user's cached task list dropped."""
+    async with _translated():
+        yield
+    events_committed(request)
+    await task_cache.drop(dapr, user)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -66,7 +77,7 @@ async def create(
             remind_before = (await get_preferences(dapr, user)).reminder_minutes_before
         except DaprError:
             remind_before = None  # the state store is down: the built-in default will do
-    async with _translated():
+    async with _write(request, dapr, user):
         task = await tasks.create_task(
             session,
             dapr,
@@ -75,8 +86,6 @@ async def create(
             _now(),
             remind_before if remind_before is not None else DEFAULT_REMIND_BEFORE_MINUTES,
         )
-    events_committed(request)
-    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     response.headers["Location"] = f"/api/tasks/{task.id}"
     return TaskPublic.of(task)
@@ -148,10 +157,8 @@ async def update(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> TaskPublic:
-    async with _translated():
+    async with _write(request, dapr, user):
         task = await tasks.update_task(session, dapr, user, task_id, body, if_match, _now())
-    events_committed(request)
-    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
 
@@ -169,10 +176,8 @@ async def delete(
     request: Request,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    async with _translated():
+    async with _write(request, dapr, user):
         await tasks.delete_task(session, dapr, user, task_id, if_match, _now())
-    events_committed(request)
-    await task_cache.drop(dapr, user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -185,10 +190,8 @@ async def complete(
     request: Request,
     response: Response,
 ) -> TaskPublic:
-    async with _translated():
+    async with _write(request, dapr, user):
         task = await tasks.complete_task(session, dapr, user, task_id, _now())
-    events_committed(request)
-    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
 
@@ -202,9 +205,7 @@ async def reopen(
     request: Request,
     response: Response,
 ) -> TaskPublic:
-    async with _translated():
+    async with _write(request, dapr, user):
         task = await tasks.reopen_task(session, dapr, user, task_id, _now())
-    events_committed(request)
-    await task_cache.drop(dapr, user)
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
