@@ -134,11 +134,17 @@ class Migrations:
         return 0
 
 
-def run_alembic_env(metadata: MetaData) -> None:
-    """The body of a service's `migrations/env.py`: migrate over asyncpg."""
+def run_alembic_env(metadata: MetaData, tables: set[str]) -> None:
+    """The body of a service's `migrations/env.py`: migrate over asyncpg.
+
+    `metadata` may hold other services' tables too (SQLModel's is one per process), so only
+    `tables` are compared and migrated."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return type_ != "table" or name in tables
 
     def run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=metadata)
+        context.configure(connection=connection, target_metadata=metadata, include_object=include)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -81,7 +81,6 @@ def outbox_row(event: Event, user_id: str) -> OutboxEvent:
     """The outbox row for `event`, keyed by user so one user's events stay in order."""
     return OutboxEvent(
         topic=event.topic,
-        event_type=event.topic,
         partition_key=user_id,
         payload=event.payload(),
     )

@@ -67,7 +67,7 @@ class OutboxRelay:
                         row.topic,
                         row.payload,
                         event_id=row.id,
-                        event_type=row.event_type,
+                        event_type=row.topic,  # the CloudEvent type is the topic
                         partition_key=row.partition_key,
                     )
                 except DaprError as exc:

@@ -80,7 +80,6 @@ class OutboxEvent(SQLModel, table=True):
         sa_column=Column(BigInteger, Identity(always=True), nullable=False, unique=True),
     )
     topic: str = Field(max_length=100)
-    event_type: str = Field(max_length=100)
     partition_key: str = Field(max_length=36)
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = Field(
