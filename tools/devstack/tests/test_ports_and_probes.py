@@ -1,10 +1,11 @@
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
 from devstack import probes
-from devstack.ports import Ports
+from devstack.ports import Ports, free_port
 
 
 def test_defaults_follow_the_architecture() -> None:
@@ -76,3 +77,9 @@ def test_probes_on_a_closed_port_say_not_ready() -> None:
     assert probes.kafka_api_versions(port)() is False
     assert probes.redis_ping(port, "x")() is False
     assert probes.http_status(f"http://127.0.0.1:{port}/", 200)() is False
+
+
+def test_free_ports_stay_out_of_the_ephemeral_range() -> None:
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = [free_port() for _ in range(50)]
+    assert all(p < low for p in ports) and len(set(ports)) == 50

@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import random
 import socket
 from dataclasses import dataclass, field
 
@@ -95,8 +96,24 @@ class Ports:
         return cls(apps=apps, **data)  # type: ignore[arg-type]
 
 
+# Below Linux's ephemeral range (32768+ by default): a port picked there can be taken by any
+# outgoing connection between the pick and the server's bind.
+_PICK_FROM, _PICK_TO = 20000, 32768
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
+    """A port outside the ephemeral range that nothing listens on now, not handed out before
+    by this process."""
+    for _ in range(1000):
+        port = random.randrange(_PICK_FROM, _PICK_TO)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
+    raise RuntimeError(f"no free port in {_PICK_FROM}-{_PICK_TO}")
