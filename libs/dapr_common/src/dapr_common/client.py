@@ -14,9 +14,11 @@ from typing import Any, Self
 
 import aiohttp
 
+from dapr_common.bindings import Bindings
 from dapr_common.errors import DaprError, ETagMismatch, NotFound, SidecarUnavailable
 from dapr_common.invoke import Invoke
 from dapr_common.jobs import Jobs
+from dapr_common.observability import current_trace
 from dapr_common.pubsub import PubSub
 from dapr_common.secrets import Secrets
 from dapr_common.settings import DaprSettings
@@ -73,6 +75,7 @@ class DaprClient:
         self.invoke = Invoke(self)
         self.jobs = Jobs(self)
         self.secrets = Secrets(self, secret_store)
+        self.bindings = Bindings(self)
 
     def _http(self) -> aiohttp.ClientSession:
         # Created on first use, inside the running event loop, and reused for every call.
@@ -149,6 +152,10 @@ class DaprClient:
         without, it is returned as is. No sidecar (or no answer in time): SidecarUnavailable."""
         data = content
         hdrs = dict(headers or {})
+        trace = current_trace()
+        if trace is not None and "traceparent" not in hdrs:
+            # Continue the caller's trace through the sidecar (Dapr records its spans under it).
+            hdrs["traceparent"] = f"00-{trace[0]}-{trace[1]}-01"
         if json is not None and content is None:
             data = jsonlib.dumps(json, separators=(",", ":")).encode()
             hdrs.setdefault("content-type", "application/json")

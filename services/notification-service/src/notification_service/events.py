@@ -1,18 +1,23 @@
 """What notification-service does with the backend's events: each effect once per event id.
 
 The processed-event id is inserted in the same transaction as the notification; a redelivery
-hits the primary key and changes nothing.
+hits the primary key and changes nothing. An event that does not decode is dropped to its
+topic's dead-letter topic (`dlq-<topic>`), never retried forever, and the partition flows on.
+Every dead-letter topic is collected here (see `dead_letters`).
 """
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert
 
 from dapr_common import CloudEvent, Subscriptions
-from notification_service.db.models import Notification, ProcessedEvent
+from notification_service import dead_letters, mailer, notifications
+from notification_service.api.schemas import SendRequest, TemplateData
+from notification_service.db.models import KnownTask, ProcessedEvent, Recipient
 
 subscriptions = Subscriptions()
 
@@ -22,59 +27,115 @@ class Incoming(BaseModel):
 
 
 class UserRegistered(Incoming):
-    user_id: str
-    email: str
-    display_name: str
-    timezone: str
+    user_id: str = Field(max_length=36)
+    email: str = Field(max_length=254)
+    display_name: str = Field(max_length=100)
+    timezone: str = Field(default="UTC", max_length=64)
+    channels: list[Literal["in-app", "email"]] = Field(default=["in-app"], min_length=1)
+
+
+class TaskAnnounced(Incoming):
+    """task.created / task.updated: what a later message needs to name the task."""
+
+    task_id: str = Field(max_length=36)
+    user_id: str = Field(max_length=36)
+    title: str = Field(max_length=300)
+    due_at: AwareDatetime | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
 
 
 class TaskCompleted(Incoming):
-    task_id: str
-    user_id: str
+    task_id: str = Field(max_length=36)
+    user_id: str = Field(max_length=36)
+    completed_at: AwareDatetime | None = None
 
 
-async def apply_once(request: Request, event: CloudEvent[Any], notification: Notification) -> bool:
-    """Store `notification` unless this event id was processed; True when stored now."""
-    async with request.app.state.sessions() as session:
-        session.add(ProcessedEvent(event_id=event.id, topic=event.topic))
-        session.add(notification)
-        try:
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            return False
-    return True
+def _processed(event: CloudEvent[Any]) -> ProcessedEvent:
+    return ProcessedEvent(event_id=event.id, topic=event.topic)
 
 
 @subscriptions.topic(
     "user.registered", model=UserRegistered, dead_letter_topic="dlq-user-registered"
 )
 async def on_user_registered(event: CloudEvent[UserRegistered], request: Request) -> None:
+    """Learn the user's address, then welcome them (by email too when they asked for it)."""
     user = event.data
-    await apply_once(
-        request,
-        event,
-        Notification(
-            user_id=user.user_id,
-            type="welcome",
-            title=f"Welcome, {user.display_name}!",
-            message="Your task list is ready. Add a task with a due date to get reminders.",
-            channels=["in-app"],
-        ),
+    async with request.app.state.sessions() as session:
+        await session.merge(
+            Recipient(
+                user_id=user.user_id,
+                email=user.email,
+                display_name=user.display_name,
+                timezone=user.timezone,
+                channels=list(user.channels),
+            )
+        )
+        await session.flush()
+        outcome = await notifications.store(
+            session,
+            SendRequest(user_id=user.user_id, type="welcome", channels=user.channels),
+            event=_processed(event),
+        )
+    await mailer.deliver(request.app.state.sessions, request.app.state.dapr, outcome)
+
+
+async def _remember_task(event: CloudEvent[TaskAnnounced], request: Request) -> None:
+    task = event.data
+    changed_at = task.updated_at or task.created_at or datetime.fromtimestamp(0).astimezone()
+    row = {
+        "task_id": task.task_id,
+        "user_id": task.user_id,
+        "title": task.title,
+        "due_at": task.due_at,
+        "updated_at": changed_at,
+    }
+    stmt = insert(KnownTask).values(**row)
+    # Topics are not ordered with each other: keep the newest announcement only.
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["task_id"],
+        set_={k: stmt.excluded[k] for k in ("title", "due_at", "updated_at")},
+        where=KnownTask.__table__.c.updated_at <= stmt.excluded.updated_at,  # type: ignore[attr-defined]
     )
+    async with request.app.state.sessions() as session:
+        await session.exec(stmt)
+        await session.commit()
+
+
+@subscriptions.topic("task.created", model=TaskAnnounced, dead_letter_topic="dlq-task-created")
+async def on_task_created(event: CloudEvent[TaskAnnounced], request: Request) -> None:
+    """No notification; remember the title so "task completed" can name the task."""
+    await _remember_task(event, request)
+
+
+@subscriptions.topic("task.updated", model=TaskAnnounced, dead_letter_topic="dlq-task-updated")
+async def on_task_updated(event: CloudEvent[TaskAnnounced], request: Request) -> None:
+    await _remember_task(event, request)
 
 
 @subscriptions.topic("task.completed", model=TaskCompleted, dead_letter_topic="dlq-task-completed")
 async def on_task_completed(event: CloudEvent[TaskCompleted], request: Request) -> None:
-    await apply_once(
-        request,
-        event,
-        Notification(
-            user_id=event.data.user_id,
-            type="task_completed",
-            title="Task done, well done!",
-            message="One less thing to think about.",
-            channels=["in-app"],
-            task_id=event.data.task_id,
-        ),
-    )
+    done = event.data
+    async with request.app.state.sessions() as session:
+        known = await session.get(KnownTask, done.task_id)
+        outcome = await notifications.store(
+            session,
+            SendRequest(
+                user_id=done.user_id,
+                type="task_completed",
+                task_id=done.task_id,
+                data=TemplateData(
+                    task_title=known.title if known else None,
+                    due_at=known.due_at if known else None,
+                    completed_at=done.completed_at,
+                ),
+            ),
+            event=_processed(event),
+        )
+    await mailer.deliver(request.app.state.sessions, request.app.state.dapr, outcome)
+
+
+for _dlq in dead_letters.TOPICS:
+    # Any payload decodes (model=Any), and there is no dead-letter topic for dead letters:
+    # one that cannot be stored now is retried.
+    subscriptions.topic(_dlq, model=Any)(dead_letters.handler_for(_dlq))

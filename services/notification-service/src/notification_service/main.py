@@ -9,12 +9,16 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
 
-from dapr_common import DaprClient, DaprSettings, health_router, require_app_token
+from dapr_common import DaprClient, DaprError, DaprSettings, health_router, require_app_token
+from dapr_common.observability import TraceContextMiddleware, configure_logging
 from dapr_common.postgres import database_ready, make_engine, session_factory
-from notification_service import events, notifications
+from notification_service import dead_letters, events, mailer, notifications
 from notification_service.api.schemas import (
+    DeadLetterPage,
+    DeadLetterPublic,
     NotificationPage,
     NotificationPublic,
+    Replayed,
     SendRequest,
     SendResult,
 )
@@ -30,6 +34,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(dapr_settings.app_id)
         async with DaprClient(dapr_settings) as dapr:
             app.state.dapr = dapr
             await dapr.wait_until_ready()
@@ -43,7 +48,12 @@ def create_app(
             finally:
                 await engine.dispose()
 
-    app = FastAPI(title="notification-service", lifespan=lifespan)
+    app = FastAPI(
+        title="notification-service",
+        summary="Notifications, in-app and by email; reached only through Dapr",
+        lifespan=lifespan,
+    )
+    app.add_middleware(TraceContextMiddleware)
     app.state.dapr_settings = dapr_settings
     app.include_router(health_router({"database": database_ready}))
     app.include_router(events.subscriptions.router)  # GET /dapr/subscribe + handlers
@@ -51,12 +61,14 @@ def create_app(
 
     @app.post("/send", dependencies=sidecar_only)
     async def send(body: SendRequest, request: Request) -> SendResult:
-        """Store the notification (once per idempotency key) and deliver it in-app."""
+        """Store the notification (once per idempotency key), deliver it in-app and, when
+        asked, by email; `delivered` lists the channels that reached the user."""
         async with request.app.state.sessions() as session:
-            stored = await notifications.store(session, body)
-        # Email goes out through the SMTP binding (not wired yet): only in-app is delivered.
-        delivered = [c for c in stored.channels if c == "in-app"]
-        return SendResult(id=stored.id, delivered=delivered)  # type: ignore[arg-type]
+            outcome = await notifications.store(session, body)
+        delivered = await mailer.deliver(
+            request.app.state.sessions, request.app.state.dapr, outcome
+        )
+        return SendResult(id=outcome.notification.id, delivered=delivered)  # type: ignore[arg-type]
 
     @app.get("/users/{user_id}/notifications", dependencies=sidecar_only)
     async def list_notifications(
@@ -88,6 +100,55 @@ def create_app(
             if not await notifications.mark_read(session, user_id, notification_id):
                 raise HTTPException(status.HTTP_404_NOT_FOUND, "notification not found")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @app.get("/dead-letters", dependencies=sidecar_only, tags=["operators"])
+    async def list_dead_letters(
+        request: Request,
+        topic: Annotated[str | None, Query(max_length=100, description="original topic")] = None,
+        pending: bool = False,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        cursor: Annotated[str | None, Query(max_length=500)] = None,
+    ) -> DeadLetterPage:
+        """Events some subscriber gave up on, newest first (operator-only)."""
+        async with request.app.state.sessions() as session:
+            try:
+                items, next_cursor = await dead_letters.list_dead_letters(
+                    session, original_topic=topic, pending=pending, limit=limit, cursor=cursor
+                )
+            except dead_letters.BadCursor as exc:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        return DeadLetterPage(
+            items=[DeadLetterPublic.model_validate(d, from_attributes=True) for d in items],
+            next_cursor=next_cursor,
+        )
+
+    @app.post(
+        "/dead-letters/{dead_letter_id}/replay",
+        dependencies=sidecar_only,
+        tags=["operators"],
+        responses={
+            404: {"description": "no such dead letter"},
+            503: {"description": "pub/sub down"},
+        },
+    )
+    async def replay(dead_letter_id: str, request: Request) -> Replayed:
+        """Publish the event back to its original topic, CloudEvent id unchanged."""
+        async with request.app.state.sessions() as session:
+            try:
+                letter = await dead_letters.replay(session, request.app.state.dapr, dead_letter_id)
+            except dead_letters.NotFound:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "dead letter not found") from None
+            except DaprError as exc:
+                raise HTTPException(
+                    status.HTTP_503_SERVICE_UNAVAILABLE, f"could not publish: {exc}"
+                ) from None
+        assert letter.replayed_at is not None
+        return Replayed(
+            id=letter.id,
+            replayed_to=letter.original_topic,
+            event_id=letter.event_id,
+            replayed_at=letter.replayed_at,
+        )
 
     return app
 

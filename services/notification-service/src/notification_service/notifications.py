@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import tuple_
@@ -10,45 +11,101 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from notification_service import templates
 from notification_service.api.schemas import SendRequest
-from notification_service.db.models import Notification
+from notification_service.db.models import (
+    MESSAGE_MAX,
+    TITLE_MAX,
+    Notification,
+    ProcessedEvent,
+    Recipient,
+)
+from notification_service.templates import Message
 
 
 class BadCursor(ValueError):
     """The cursor was not made by this service."""
 
 
-async def store(session: AsyncSession, request: SendRequest) -> Notification:
-    """The notification for `request`; with an idempotency key seen before, the first one."""
+@dataclass(frozen=True)
+class Outcome:
+    notification: Notification
+    created: bool  # False: an earlier request or event made it (idempotency key / event id)
+    message: Message | None = None  # the rendered texts, when created now
+
+
+async def recipient(session: AsyncSession, user_id: str) -> Recipient | None:
+    return await session.get(Recipient, user_id)
+
+
+def compose(request: SendRequest, who: Recipient | None) -> Message:
+    """The texts of `request`: the caller's own title and message, or its type's template."""
+    name = who.display_name if who else "there"
+    timezone = request.timezone or (who.timezone if who else "UTC")
+    if request.title is not None:
+        return templates.render(
+            "custom", name=name, timezone=timezone, title=request.title, message=request.message
+        )
+    return templates.render(request.type, name=name, timezone=timezone, **dict(request.data))
+
+
+async def store(
+    session: AsyncSession, request: SendRequest, *, event: ProcessedEvent | None = None
+) -> Outcome:
+    """Store the notification for `request` once: per idempotency key, and per event id when
+    `event` is given (its processed-event row commits in the same transaction)."""
     if request.idempotency_key is not None:
         existing = await _by_key(session, request.idempotency_key)
         if existing is not None:
-            return existing
+            return Outcome(existing, created=False)
+    message = compose(request, await recipient(session, request.user_id))
     notification = Notification(
         user_id=request.user_id,
         type=request.type,
-        title=request.title,
-        message=request.message,
+        title=message.title[:TITLE_MAX],
+        message=message.text[:MESSAGE_MAX],
         channels=list(request.channels),
         task_id=request.task_id,
         idempotency_key=request.idempotency_key,
     )
+    if event is not None:
+        session.add(event)
     session.add(notification)
     try:
         await session.commit()
     except IntegrityError:
-        # A concurrent call with the same key won the insert: answer with its notification.
+        # The event was processed before, or a concurrent call with the same key won.
         await session.rollback()
-        assert request.idempotency_key is not None
-        winner = await _by_key(session, request.idempotency_key)
-        assert winner is not None
-        return winner
-    return notification
+        if request.idempotency_key is not None:
+            winner = await _by_key(session, request.idempotency_key)
+            if winner is not None:
+                return Outcome(winner, created=False)
+        if event is not None and await session.get(ProcessedEvent, event.event_id) is not None:
+            return Outcome(notification, created=False)
+        raise
+    return Outcome(notification, created=True, message=message)
 
 
 async def _by_key(session: AsyncSession, key: str) -> Notification | None:
     result = await session.exec(select(Notification).where(Notification.idempotency_key == key))
     return result.first()
+
+
+async def record_email(
+    session: AsyncSession, notification: Notification, status: str, error: str | None
+) -> None:
+    notification.email_status = status
+    notification.email_error = error[:1000] if error else None
+    session.add(notification)
+    await session.commit()
+
+
+def delivered(notification: Notification) -> list[str]:
+    """The channels that reached the user: in-app always, email once sent."""
+    out = ["in-app"] if "in-app" in notification.channels else []
+    if notification.email_status == "sent":
+        out.append("email")
+    return out
 
 
 def encode_cursor(n: Notification) -> str:

@@ -46,16 +46,23 @@ def notifications_db(running_stack: RunningStack) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(running_stack: RunningStack, notifications_db: str) -> Iterator[TestClient]:
+def sidecar() -> Iterator[FakeSidecar]:
+    with FakeSidecar(assert_all_called=False) as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(
+    running_stack: RunningStack, notifications_db: str, sidecar: FakeSidecar
+) -> Iterator[TestClient]:
     pg = running_stack.endpoints["infra"]["postgres"]
-    with FakeSidecar(assert_all_called=False) as sidecar:
-        sidecar.get("/v1.0/healthz/outbound").respond(204)
-        sidecar.get("/v1.0/secrets/secretstore/postgres-password").respond(
-            200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
-        )
-        app = create_app(
-            DaprSettings(dapr_http_endpoint=sidecar.url, app_api_token="app-token"),  # type: ignore[arg-type]
-            NotificationSettings(postgres_port=pg["port"], postgres_db=notifications_db),
-        )
-        with TestClient(app, headers=APP_TOKEN) as test_client:
-            yield test_client
+    sidecar.get("/v1.0/healthz/outbound").respond(204)
+    sidecar.get("/v1.0/secrets/secretstore/postgres-password").respond(
+        200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
+    )
+    app = create_app(
+        DaprSettings(dapr_http_endpoint=sidecar.url, app_api_token="app-token"),  # type: ignore[arg-type]
+        NotificationSettings(postgres_port=pg["port"], postgres_db=notifications_db),
+    )
+    with TestClient(app, headers=APP_TOKEN) as test_client:
+        yield test_client

@@ -42,6 +42,7 @@ class Ports:
     placement_healthz: int = 8182
     placement_metrics: int = 9812
     placement_raft: int = 8201
+    smtp: int = 1025
     apps: dict[str, AppPorts] = field(default_factory=_default_apps)
 
     @classmethod

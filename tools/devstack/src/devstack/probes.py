@@ -42,6 +42,19 @@ def redis_ping(port: int, password: str) -> Probe:
     return probe
 
 
+def smtp_banner(port: int) -> Probe:
+    """Ready when the server greets with `220`."""
+
+    def probe() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2.0) as s:
+                return s.recv(64).startswith(b"220")
+        except OSError:
+            return False
+
+    return probe
+
+
 def _resp(*parts: str) -> bytes:
     out = [f"*{len(parts)}\r\n".encode()]
     for part in parts:

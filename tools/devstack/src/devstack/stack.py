@@ -150,7 +150,7 @@ class Stack:
     def waves(self) -> list[list[ProcessSpec]]:
         """Processes grouped so each group needs only what earlier groups provide."""
         return [
-            [self._postgres(), self._redis(), self._kafka(), self._sentry()],
+            [self._postgres(), self._redis(), self._kafka(), self._sentry(), self._smtp()],
             [self._scheduler(), self._placement()],
             # An app and its sidecar start together: the app waits on the sidecar's outbound
             # health (to read its secrets) while the sidecar waits for the app's port.
@@ -261,6 +261,35 @@ class Stack:
             name="redis",
             argv=[shutil.which("redis-server") or "redis-server", str(conf)],
             probe=probes.redis_ping(self.ports.redis, password),
+            prepare=prepare,
+        )
+
+    @property
+    def maildir(self) -> Path:
+        """Where the SMTP sink keeps every mail it receives (a Maildir: `mailbox.Maildir`)."""
+        return self.run_dir / "smtp" / "maildir"
+
+    def _smtp(self) -> ProcessSpec:
+        """An SMTP sink (aiosmtpd) standing in for the mail relay: it accepts every mail and
+        files it in `maildir`, where developers and tests read what the app sent."""
+
+        def prepare() -> None:
+            self.maildir.parent.mkdir(parents=True, exist_ok=True)
+
+        return ProcessSpec(
+            name="smtp",
+            argv=[
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "--nosetuid",
+                "--listen",
+                f"127.0.0.1:{self.ports.smtp}",
+                "--class",
+                "aiosmtpd.handlers.Mailbox",
+                str(self.maildir),
+            ],
+            probe=probes.smtp_banner(self.ports.smtp),
             prepare=prepare,
         )
 
@@ -597,6 +626,9 @@ class Stack:
                 "DEVSTACK_REDIS_ADDR": f"127.0.0.1:{self.ports.redis}",
                 "DEVSTACK_KAFKA_BROKERS": f"127.0.0.1:{self.ports.kafka}",
                 "DEVSTACK_NAMERES_DB": str(self.nameres_db),
+                "DEVSTACK_SMTP_HOST": "127.0.0.1",
+                "DEVSTACK_SMTP_PORT": str(self.ports.smtp),
+                "DEVSTACK_SMTP_USER": "todo",
             }
             if mtls:
                 values["DAPR_TRUST_ANCHORS"] = self.trust_anchors_file.read_text()
@@ -711,6 +743,8 @@ class Stack:
                 "scheduler": f"127.0.0.1:{p.scheduler}",
                 "placement": f"127.0.0.1:{p.placement}",
                 "sentry": f"127.0.0.1:{p.sentry}",
+                "smtp": f"127.0.0.1:{p.smtp}",
+                "maildir": str(self.maildir),
                 "trust_anchors": str(self.trust_anchors_file),
                 "secrets_file": str(secrets_file()),
                 "name_resolution_db": str(self.nameres_db),

@@ -1,9 +1,9 @@
 """The bodies of notification-service's invoked methods (camelCase on the wire)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from notification_service.db.models import MESSAGE_MAX, TITLE_MAX, Notification
@@ -16,14 +16,41 @@ class Wire(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
+class DigestTask(Wire):
+    title: str = Field(max_length=TITLE_MAX)
+    due_at: AwareDatetime | None = None
+
+
+class TemplateData(Wire):
+    """What the type's template needs (templates/<type>.jinja)."""
+
+    task_title: str | None = Field(default=None, max_length=TITLE_MAX)
+    due_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+    tasks: list[DigestTask] = Field(default_factory=list, max_length=100)
+
+
 class SendRequest(Wire):
+    """Either `title` (and `message`) as written by the caller, or `data` for the type's
+    template, rendered with the user's name and in `timezone` (default: the user's own)."""
+
     user_id: str = Field(min_length=1, max_length=36)
     type: NotificationType
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
     message: str = Field(default="", max_length=MESSAGE_MAX)
+    data: TemplateData = Field(default_factory=TemplateData)
+    timezone: str | None = Field(default=None, max_length=64)
     channels: list[Channel] = Field(default=["in-app"], min_length=1, max_length=2)
     task_id: str | None = Field(default=None, max_length=36)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _custom_needs_a_title(self) -> "SendRequest":
+        if self.type == "custom" and self.title is None:
+            raise ValueError("a custom notification needs a title")
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("channels must not repeat")
+        return self
 
 
 class SendResult(Wire):
@@ -38,6 +65,7 @@ class NotificationPublic(Wire):
     message: str
     channels: list[str]
     task_id: str | None
+    email_status: str | None
     read: bool
     read_at: datetime | None
     created_at: datetime
@@ -51,6 +79,7 @@ class NotificationPublic(Wire):
             message=n.message,
             channels=list(n.channels),
             task_id=n.task_id,
+            email_status=n.email_status,
             read=n.read_at is not None,
             read_at=n.read_at,
             created_at=n.created_at,
@@ -60,3 +89,27 @@ class NotificationPublic(Wire):
 class NotificationPage(BaseModel):
     items: list[NotificationPublic]
     next_cursor: str | None
+
+
+class DeadLetterPublic(Wire):
+    id: str
+    topic: str
+    original_topic: str
+    event_id: str
+    payload: dict[str, Any]
+    error: str | None
+    times_dead_lettered: int
+    received_at: datetime
+    replayed_at: datetime | None
+
+
+class DeadLetterPage(BaseModel):
+    items: list[DeadLetterPublic]
+    next_cursor: str | None
+
+
+class Replayed(Wire):
+    id: str
+    replayed_to: str
+    event_id: str
+    replayed_at: datetime

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String
+from sqlalchemy import Column, DateTime, Index, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -37,6 +37,9 @@ class Notification(SQLModel, table=True):
     idempotency_key: str | None = Field(
         default=None, max_length=200, sa_column_kwargs={"unique": True}
     )
+    # The email channel's outcome: None (not asked), "sent" or "failed" (see email_error).
+    email_status: str | None = Field(default=None, max_length=10)
+    email_error: str | None = Field(default=None, max_length=1000)
     read_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
@@ -55,15 +58,50 @@ class ProcessedEvent(SQLModel, table=True):
     )
 
 
+class Recipient(SQLModel, table=True):
+    """Who a user is, for addressing them: learnt from `user.registered`."""
+
+    __tablename__ = "recipients"
+
+    user_id: str = Field(primary_key=True, max_length=36)
+    email: str = Field(max_length=254)
+    display_name: str = Field(max_length=100)
+    timezone: str = Field(default="UTC", max_length=64)
+    channels: list[str] = Field(
+        default_factory=lambda: ["in-app"], sa_column=Column(ARRAY(String(10)), nullable=False)
+    )
+    registered_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class KnownTask(SQLModel, table=True):
+    """A task's title and due date as last announced (`task.created` / `task.updated`), so
+    that a `task_completed` message can name the task; the backend stays the owner."""
+
+    __tablename__ = "known_tasks"
+
+    task_id: str = Field(primary_key=True, max_length=36)
+    user_id: str = Field(max_length=36)
+    title: str = Field(max_length=TITLE_MAX)
+    due_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class DeadLetter(SQLModel, table=True):
+    """An event some subscriber gave up on, one row per (event id, original topic)."""
+
     __tablename__ = "dead_letters"
+    __table_args__ = (UniqueConstraint("event_id", "original_topic"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     topic: str = Field(max_length=100)
     original_topic: str = Field(max_length=100)
     event_id: str = Field(max_length=200)
+    # The whole CloudEvent as it was dead-lettered: replay publishes it back unchanged.
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     error: str | None = Field(default=None, max_length=2000)
+    times_dead_lettered: int = Field(default=1)
     received_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
