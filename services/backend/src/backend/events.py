@@ -28,6 +28,7 @@ class UserRegistered(Event):
     email: str
     display_name: str
     timezone: str
+    channels: list[str]
     registered_at: datetime
 
 

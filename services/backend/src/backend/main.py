@@ -17,6 +17,7 @@ from backend.core.security import TokenIssuer
 from backend.db.migrate import migrations
 from backend.outbox_relay import OutboxRelay
 from dapr_common import DaprClient, DaprSettings, health_router
+from dapr_common.observability import TraceContextMiddleware, configure_logging
 from dapr_common.postgres import database_ready, make_engine, session_factory
 
 
@@ -28,6 +29,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(dapr_settings.app_id)
         async with DaprClient(dapr_settings) as dapr:
             app.state.dapr = dapr
             # The sidecar serves its API before it reaches the app: wait for it, read the
@@ -57,6 +59,7 @@ def create_app(
                 await engine.dispose()
 
     app = FastAPI(title="backend", summary="The Todo API", lifespan=lifespan)
+    app.add_middleware(TraceContextMiddleware)
     app.state.dapr_settings = dapr_settings
     app.include_router(health_router({"database": database_ready}))
     app.include_router(jobs.router)  # sidecar-facing, app-token checked

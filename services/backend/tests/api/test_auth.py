@@ -133,3 +133,31 @@ def test_register_writes_a_user_registered_event_to_the_outbox(
     payload = json.loads(rows[0][2])
     assert payload["userId"] == user["id"] and payload["email"] == user["email"]
     assert payload["schemaVersion"] == 1 and payload["registeredAt"].endswith("Z")
+    assert payload["channels"] == ["in-app"]
+
+
+def test_channels_chosen_at_registration_are_announced_and_are_the_default_preferences(
+    api: Api, running_stack: RunningStack, api_database: str
+) -> None:
+    email = f"{uuid.uuid4().hex[:8]}@example.com"
+    answer = api.client.post(
+        "/api/auth/register",
+        json={"email": email, "password": "correct horse battery", "channels": ["in-app", "email"]},
+    )
+    assert answer.status_code == 201 and answer.json()["channels"] == ["in-app", "email"]
+    user = answer.json()
+    rows = query(
+        running_stack,
+        api_database,
+        f"SELECT payload FROM outbox WHERE partition_key = '{user['id']}'",
+    )
+    assert json.loads(rows[0][0])["channels"] == ["in-app", "email"]
+    api.sidecar.get(f"/v1.0/state/statestore/prefs-{user['id']}").respond(204)
+    prefs = api.client.get("/api/me/preferences", headers=api.login(email)).json()
+    assert prefs["channels"] == ["in-app", "email"]
+
+
+@pytest.mark.parametrize("channels", [[], ["sms"], ["email", "email"]])
+def test_bad_channels_are_refused(api: Api, channels: list[str]) -> None:
+    body = {"email": "x@example.com", "password": "correct horse battery", "channels": channels}
+    assert api.client.post("/api/auth/register", json=body).status_code == 422

@@ -135,7 +135,8 @@ def test_reminder_job_sends_a_notification_only_while_it_still_applies(api: Api)
     assert api.client.post(job, json=data).status_code == 200  # no app token configured here
     sent = send.last.json()
     assert sent["userId"] == user["id"] and sent["type"] == "reminder"
-    assert sent["title"] == "Reminder: call mum" and sent["taskId"] == task["id"]
+    assert sent["data"] == {"taskTitle": "call mum", "dueAt": SOON.isoformat()}
+    assert sent["taskId"] == task["id"] and sent["channels"] == ["in-app"]
     assert sent["idempotencyKey"] == f"reminder-{task['id']}@{SOON.isoformat()}"
     # The due date moved since this job was set: it does nothing.
     moved = {"taskId": task["id"], "dueAt": (SOON - timedelta(hours=1)).isoformat()}

@@ -32,6 +32,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     display_name: str = Field(max_length=NAME_MAX)
     timezone: str = Field(default="UTC", max_length=64)
+    # How the user wants to be told things, until preferences say otherwise.
+    channels: list[str] = Field(
+        default_factory=lambda: ["in-app"], sa_column=Column(ARRAY(String(10)), nullable=False)
+    )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -29,6 +29,11 @@ def _unique(values: list[str]) -> list[str]:
     return values
 
 
+Channels = Annotated[
+    list[Literal["in-app", "email"]], Field(min_length=1, max_length=2), AfterValidator(_unique)
+]
+
+
 class Preferences(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -36,9 +41,7 @@ class Preferences(BaseModel):
     digest_enabled: bool = False
     digest_time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     reminder_minutes_before: int = Field(default=DEFAULT_REMIND_BEFORE_MINUTES, ge=0, le=10080)
-    channels: Annotated[
-        list[Literal["in-app", "email"]], Field(min_length=1, max_length=2), AfterValidator(_unique)
-    ] = ["in-app"]
+    channels: Channels = ["in-app"]
 
 
 def key(user: User) -> str:
@@ -48,8 +51,17 @@ def key(user: User) -> str:
 async def get_preferences(dapr: DaprClient, user: User) -> Preferences:
     item = await dapr.state.get(key(user))
     if item is None:
-        return Preferences(timezone=user.timezone)
+        return Preferences(timezone=user.timezone, channels=user.channels)  # type: ignore[arg-type]
     return Preferences.model_validate(item.value)
+
+
+async def preferences_or_defaults(dapr: DaprClient, user: User) -> Preferences:
+    """The user's preferences, or their defaults while the state store is unreachable: for
+    work that must go on regardless (a reminder is better sent to the default channels)."""
+    try:
+        return await get_preferences(dapr, user)
+    except DaprError:
+        return Preferences(timezone=user.timezone, channels=user.channels)  # type: ignore[arg-type]
 
 
 async def put_preferences(dapr: DaprClient, user: User, prefs: Preferences) -> Preferences:

@@ -13,6 +13,7 @@ from backend.api.deps import CurrentUser, SessionDep, TokensDep, events_committe
 from backend.core.security import hash_password, verify_password
 from backend.db.models import NAME_MAX, User
 from backend.events import UserRegistered, outbox_row
+from backend.service_layer.preferences import Channels
 
 router = APIRouter(tags=["auth"])
 
@@ -37,6 +38,7 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=8, max_length=256)
     display_name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
     timezone: Timezone = "UTC"
+    channels: Channels = ["in-app"]
 
 
 class UserPublic(BaseModel):
@@ -44,6 +46,7 @@ class UserPublic(BaseModel):
     email: str
     display_name: str
     timezone: str
+    channels: list[str]
     created_at: datetime
 
 
@@ -76,12 +79,14 @@ async def register(body: UserCreate, session: SessionDep, request: Request) -> U
         password_hash=hash_password(body.password),
         display_name=body.display_name or email.split("@")[0],
         timezone=body.timezone,
+        channels=list(body.channels),
     )
     event = UserRegistered(
         user_id=user.id,
         email=user.email,
         display_name=user.display_name,
         timezone=user.timezone,
+        channels=user.channels,
         registered_at=user.created_at,
     )
     try:

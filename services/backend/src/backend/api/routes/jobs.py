@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from backend.db.models import Task, User
 from backend.domain.reminders import digest_job_name
-from backend.service_layer.preferences import get_preferences
+from backend.service_layer.preferences import preferences_or_defaults
 from dapr_common import DaprClient, JobHandlers
 
 jobs = JobHandlers()
@@ -26,14 +26,19 @@ async def on_reminder(name: str, data: Any, request: Request) -> None:
     if task.due_at != datetime.fromisoformat(data["dueAt"]):
         return  # the due date moved; its own job will fire
     dapr: DaprClient = request.app.state.dapr
+    async with request.app.state.sessions() as session:
+        user = await session.get(User, task.user_id)
+    assert user is not None  # a task's user is its foreign key
+    prefs = await preferences_or_defaults(dapr, user)
     await dapr.invoke.post(
         "notification-service",
         "send",
         json={
             "userId": task.user_id,
             "type": "reminder",
-            "title": f"Reminder: {task.title}"[:200],
-            "message": f"Due {task.due_at.isoformat()}",
+            "data": {"taskTitle": task.title, "dueAt": task.due_at.isoformat()},
+            "timezone": prefs.timezone,
+            "channels": prefs.channels,
             "taskId": task.id,
             "idempotencyKey": f"{name}@{data['dueAt']}",
         },
@@ -49,7 +54,7 @@ async def on_digest(name: str, data: Any, request: Request) -> None:
         if user is None:
             await dapr.jobs.delete(name)
             return
-        prefs = await get_preferences(dapr, user)
+        prefs = await preferences_or_defaults(dapr, user)
         if not prefs.digest_enabled:
             await dapr.jobs.delete(digest_job_name(user.id))
             return
@@ -72,15 +77,19 @@ async def on_digest(name: str, data: Any, request: Request) -> None:
         ).all()
     if not due:
         return
-    lines = [f"- {t.title} (due {t.due_at.astimezone(zone):%a %H:%M})" for t in due if t.due_at]
     await dapr.invoke.post(
         "notification-service",
         "send",
         json={
             "userId": user.id,
             "type": "digest",
-            "title": f"Today: {len(due)} task(s) due or overdue",
-            "message": "\n".join(lines),
+            "data": {
+                "tasks": [
+                    {"title": t.title, "dueAt": t.due_at.isoformat() if t.due_at else None}
+                    for t in due
+                ]
+            },
+            "timezone": prefs.timezone,
             "channels": prefs.channels,
             "idempotencyKey": f"{name}@{local_now.date().isoformat()}",
         },
