@@ -66,12 +66,14 @@ async def recommendations(
     ).all()
     body = {
         "userId": user.id,
+        "timezone": user.timezone,
         "limit": limit,
         "tasks": [
             {
                 "id": t.id,
                 "title": t.title,
                 "priority": t.priority,
+                "tags": list(t.tags),
                 "dueAt": t.due_at.isoformat() if t.due_at else None,
                 "createdAt": t.created_at.isoformat(),
             }
