@@ -71,10 +71,12 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    # TraceContextMiddleware writes the access log (with the trace id and the duration).
+    logging.getLogger("uvicorn.access").disabled = True
 
 
 class TraceContextMiddleware:

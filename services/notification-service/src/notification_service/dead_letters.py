@@ -148,15 +148,22 @@ async def replay(session: AsyncSession, dapr: DaprClient, dead_letter_id: str) -
     partition_key = (
         event.get("data", {}).get("userId") if isinstance(event.get("data"), dict) else None
     )
-    await dapr.pubsub.publish(
-        letter.original_topic,
-        event,
-        content_type="application/cloudevents+json",
-        partition_key=str(partition_key) if partition_key else None,
-    )
+    # Marked first: if the event fails again, its return (which clears the mark) comes after.
     letter.replayed_at = datetime.now(UTC)
     session.add(letter)
     await session.commit()
+    try:
+        await dapr.pubsub.publish(
+            letter.original_topic,
+            event,
+            content_type="application/cloudevents+json",
+            partition_key=str(partition_key) if partition_key else None,
+        )
+    except BaseException:
+        letter.replayed_at = None
+        session.add(letter)
+        await session.commit()
+        raise
     return letter
 
 

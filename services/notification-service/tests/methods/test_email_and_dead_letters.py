@@ -155,7 +155,7 @@ def test_dead_letters_are_stored_listed_and_replayed_with_the_same_id(
     pending = client.get("/dead-letters", params={"pending": True}).json()["items"]
     assert poison["id"] not in [d["eventId"] for d in pending]
 
-    # It fails again: the same row re-opens, counted twice.
+    # It fails again: the same row re-opens, counted twice (one arrival per giving-up).
     client.post(route, json=poison)
     again = client.get("/dead-letters", params={"pending": True}).json()["items"]
     (row,) = [d for d in again if d["eventId"] == poison["id"]]

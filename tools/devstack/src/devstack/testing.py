@@ -4,6 +4,8 @@ Loaded as a pytest plugin (`-p devstack.testing`). Set SMOKE_RUN_DIR to the run 
 stack that is already up to reuse it instead of starting one.
 """
 
+import email.message
+import mailbox
 import os
 import secrets
 import shutil
@@ -40,8 +42,16 @@ class RunningStack:
         headers = {"dapr-api-token": app["dapr_api_token"]} if token else {}
         return httpx.Client(base_url=app["dapr_http"], headers=headers, timeout=15.0)
 
-    def app(self, app_id: str) -> httpx.Client:
-        return httpx.Client(base_url=self.endpoints["apps"][app_id]["app_url"], timeout=15.0)
+    def app(self, app_id: str, *, app_token: bool = False) -> httpx.Client:
+        """The app itself; with `app_token`, as its sidecar (operator-only routes)."""
+        app = self.endpoints["apps"][app_id]
+        headers = {"dapr-api-token": app["app_api_token"]} if app_token else {}
+        return httpx.Client(base_url=app["app_url"], headers=headers, timeout=15.0)
+
+    def mail_to(self, address: str) -> list[email.message.Message]:
+        """Every mail the SMTP sink received for `address`."""
+        box = mailbox.Maildir(self.stack.maildir, create=False)
+        return [m for m in box if address in (m.get("To") or "")]
 
     def query(self, database: str, sql: str) -> list[list[str]]:
         """Rows of `sql` run by psql on the stack's PostgreSQL (fields split on '|')."""

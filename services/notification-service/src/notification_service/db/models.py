@@ -101,6 +101,7 @@ class DeadLetter(SQLModel, table=True):
     # The whole CloudEvent as it was dead-lettered: replay publishes it back unchanged.
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     error: str | None = Field(default=None, max_length=2000)
+    # Arrivals on a dead-letter topic: one per subscriber that gave up, each time it failed.
     times_dead_lettered: int = Field(default=1)
     received_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
