@@ -229,12 +229,3 @@ def test_the_cli_exits_non_zero_on_a_broken_rendered_manifest(
     )
     assert result.returncode == 1, result.stdout
     assert "dapr.io/app-port 9999" in result.stdout
-    intact = tmp_path / "intact.yaml"
-    intact.write_text(yaml.safe_dump_all(rendered["dev"]))
-    result = subprocess.run(
-        [sys.executable, "-m", "deploycheck.cli", "k8s", "--rendered", str(intact)],
-        capture_output=True,
-        text=True,
-        cwd=root(),
-    )
-    assert result.returncode == 0, result.stdout
