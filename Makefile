@@ -11,14 +11,14 @@ BOOTSTRAPPED := .venv/.bootstrapped
 
 .PHONY: help
 help: ## list every verb
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: bootstrap
 bootstrap: ## build/fetch the real runtime into the cache (Dapr, Kafka, Redis, PostgreSQL, Python deps); idempotent
 	@bash tools/bootstrap.sh
 	@touch $(BOOTSTRAPPED)
 
-$(BOOTSTRAPPED): tools/bootstrap.sh tools/kafka/pom.xml uv.lock
+$(BOOTSTRAPPED): tools/bootstrap.sh tools/build-k8s-tools.sh tools/kafka/pom.xml uv.lock
 	@bash tools/bootstrap.sh
 	@touch $@
 
@@ -61,3 +61,17 @@ fmt: ## format the code (ruff)
 .PHONY: bench
 bench: $(BOOTSTRAPPED) ## benchmarks on a stack of their own; results in bench/results/ and the library README
 	$(UV_RUN) python bench/dapr_common_clients.py $(ARGS)
+
+.PHONY: k8s-validate
+k8s-validate: $(BOOTSTRAPPED) ## render k8s/overlays (dev, prod) and check them, the Dockerfiles and docker-compose.yaml
+	$(UV_RUN) deploycheck all
+
+APP_IDS := backend notification-service ai-service
+ROLLOUT_TIMEOUT ?= 180s
+
+.PHONY: rollout
+rollout: ## restart one app in the cluster and wait for it (make rollout SERVICE=backend)
+	@if [ "$(words $(SERVICE))" != 1 ] || [ -z "$(filter $(SERVICE),$(APP_IDS))" ]; then \
+	  echo "SERVICE must be one of: $(APP_IDS) (got '$(SERVICE)')" >&2; exit 2; fi
+	kubectl -n todo-app rollout restart deployment/$(SERVICE)
+	kubectl -n todo-app rollout status deployment/$(SERVICE) --timeout=$(ROLLOUT_TIMEOUT)

@@ -67,6 +67,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 done_step "daprd $("$DAPR_DIR/daprd" --version)"
 
+step "Kubernetes tooling (kustomize, Dapr CRDs) for make k8s-validate"
+DAPR_VERSION="$DAPR_VERSION" DAPR_TODO_CACHE="$CACHE" bash "$ROOT/tools/build-k8s-tools.sh"
+done_step
+
 step "Apache Kafka $KAFKA_VERSION (KRaft) from Maven Central jars"
 if [ ! -f "$KAFKA_DIR/libs/.complete" ]; then
   tmp="$KAFKA_DIR/libs.tmp.$$"
