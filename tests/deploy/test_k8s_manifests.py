@@ -188,9 +188,9 @@ MUTATIONS: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
     ),
     "readiness on a path the app does not serve": (
         lambda o: _app_container(o, "ai-service")["readinessProbe"]["httpGet"].update(
-            path="/readyz"
+            path="/ready"
         ),
-        "readiness probe /readyz is not a route",
+        "readiness probe /ready is not a route",
     ),
     "wrong namespace": (
         lambda o: _find(o, "Component", "statestore")["metadata"].update(namespace="default"),
