@@ -25,7 +25,12 @@ def test_contract_files_are_up_to_date() -> None:
 def test_payloads_validate_and_are_camel_case() -> None:
     events = [
         UserRegistered(
-            user_id="u1", email="a@b.c", display_name="A", timezone="UTC", registered_at=NOW
+            user_id="u1",
+            email="a@b.c",
+            display_name="A",
+            timezone="UTC",
+            channels=["in-app", "email"],
+            registered_at=NOW,
         ),
         TaskCreated(
             task_id="t1",
