@@ -4,6 +4,7 @@ import subprocess
 
 import pytest
 
+from devstack.access_matrix import AccessMatrix
 from devstack.stack import APP_IDS
 from devstack.testing import RunningStack
 from devstack.versions import DAPR_VERSION, dapr_bin
@@ -21,9 +22,18 @@ def test_metadata_lists_the_components(running_stack: RunningStack, app_id: str)
     assert meta["id"] == app_id
     assert meta["runtimeVersion"] == DAPR_VERSION
     types = {c["name"]: c["type"] for c in meta["components"]}
-    assert types["statestore"] == "state.redis"
-    assert types["pubsub"] == "pubsub.kafka"
-    assert types["secretstore"] == "secretstores.local.file"
+    # Exactly the components scoped to this app (components/access-matrix.yaml).
+    scoped = {
+        name for name, apps in AccessMatrix.load().component_scopes().items() if app_id in apps
+    }
+    assert set(types) == scoped
+    expected = {
+        "statestore": "state.redis",
+        "pubsub": "pubsub.kafka",
+        "secretstore": "secretstores.local.file",
+        "smtp": "bindings.smtp",
+    }
+    assert types == {name: expected[name] for name in scoped}
 
 
 @pytest.mark.parametrize("app_id", APP_IDS)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import yaml
+
 from devstack import probes
 from devstack.dev_secrets import ensure_dev_secrets, secrets_file
 from devstack.ports import Ports
@@ -547,6 +549,25 @@ class Stack:
         generated.write_text(_EXTRA_APP_CONFIG.format(app_id=app_id))
         return generated
 
+    def resources_for(self, app_id: str) -> Path:
+        """The components an app's sidecar loads. The product's apps load `components/` as it
+        is; an app of no product (a test's observer or probe) gets a copy of it with its
+        app-id added to every component's scopes, so the scopes stay exact for the product."""
+        components = self.root / "components"
+        if app_id in APP_IDS:
+            return components
+        own = self.run_dir / "resources" / app_id
+        own.mkdir(parents=True, exist_ok=True)
+        for source in components.glob("*.yaml"):
+            docs = [d for d in yaml.safe_load_all(source.read_text()) if d and "kind" in d]
+            if not docs:
+                continue
+            for doc in docs:
+                if doc.get("kind") == "Component" and "scopes" in doc:
+                    doc["scopes"] = [*doc["scopes"], app_id]
+            (own / source.name).write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        return own
+
     def sidecar_spec(
         self,
         app_id: str,
@@ -593,7 +614,7 @@ class Stack:
             "--metrics-listen-address",
             "127.0.0.1",
             "--resources-path",
-            str(self.root / "components"),
+            str(self.resources_for(app_id)),
             "--config",
             str(config or self.config_for(app_id)),
             "--control-plane-trust-domain",
