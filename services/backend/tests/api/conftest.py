@@ -89,6 +89,9 @@ def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
         sidecar.get("/v1.0/state/statestore/tasklist-*").respond(204)
         sidecar.delete("/v1.0/state/statestore/tasklist-*").respond(204)
         sidecar.post("/v1.0/state/statestore").respond(204)
+        # the login guard: no failures on record
+        sidecar.get("/v1.0/state/statestore/login-failures-*").respond(204)
+        sidecar.delete("/v1.0/state/statestore/login-failures-*").respond(204)
         for topic in TOPICS:
             sidecar.post(f"/v1.0/publish/pubsub/{topic}").respond(204)
         sidecar.get("/v1.0/secrets/secretstore/jwt-signing-key").respond(

@@ -100,11 +100,12 @@ def covered(operations: list[dict[str, Any]], verb: str, path: str) -> bool:
     segments = [s for s in path.split("/") if s]
     for op in operations:
         pattern = [s for s in op["name"].split("/") if s]
-        if len(pattern) <= len(segments) and all(
-            fnmatch.fnmatchcase(seg, pat) for seg, pat in zip(segments, pattern, strict=False)
+        if (
+            verb in op["verbs"]
+            and len(pattern) <= len(segments)
+            and all(fnmatch.fnmatchcase(s, p) for s, p in zip(segments, pattern, strict=False))
         ):
-            if verb in op["verbs"]:
-                return True
+            return True
     return False
 
 

@@ -9,10 +9,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from backend.api.deps import CurrentUser, SessionDep, TokensDep, events_committed
+from backend.api.deps import CurrentUser, DaprDep, SessionDep, TokensDep, events_committed
 from backend.core.security import hash_password, verify_password
 from backend.db.models import NAME_MAX, User
 from backend.events import UserRegistered, outbox_row
+from backend.service_layer.login_guard import LoginGuard
 from backend.service_layer.preferences import Channels
 
 router = APIRouter(tags=["auth"])
@@ -101,16 +102,34 @@ async def register(body: UserCreate, session: SessionDep, request: Request) -> U
     return public(user)
 
 
-@router.post("/auth/login", responses={401: {"description": "wrong email or password"}})
-async def login(body: Login, session: SessionDep, tokens: TokensDep) -> AccessToken:
-    user = (await session.exec(select(User).where(User.email == body.email.lower()))).first()
+@router.post(
+    "/auth/login",
+    responses={
+        401: {"description": "wrong email or password"},
+        429: {"description": "too many failed logins for this account; retry later"},
+    },
+)
+async def login(body: Login, session: SessionDep, tokens: TokensDep, dapr: DaprDep) -> AccessToken:
+    email = body.email.lower()
+    guard = LoginGuard(dapr)
+    failures = await guard.failures(email)
+    if failures >= guard.max_failures:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            "too many failed logins for this account; try again later",
+            headers={"Retry-After": str(int(guard.window.total_seconds()))},
+        )
+    user = (await session.exec(select(User).where(User.email == email))).first()
     if not verify_password(body.password, user.password_hash if user else None) or user is None:
+        await guard.failed(email)
         # One message for both cases: the answer does not tell which part was wrong.
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "wrong email or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    if failures:
+        await guard.succeeded(email)
     token, expires_in = tokens.issue(user.id)
     return AccessToken(access_token=token, expires_in=expires_in)
 
