@@ -2,12 +2,15 @@
 # Tilt from its Go module at a pinned release, into $DAPR_TODO_CACHE/tilt/<version>/tilt.
 # Called by tools/bootstrap.sh; idempotent (skips when the binary exists).
 # Usage: tools/build-tilt.sh <version> <h1:module-zip-sum>
+# TILT_WEB_DIR: the files Tilt serves as its web UI (default tools/tilt-web/, a status page).
 set -euo pipefail
 
 TILT_VERSION="$1"
 TILT_SUM="$2"
 CACHE="${DAPR_TODO_CACHE:-$HOME/.cache/dapr-todo}"
 TILT_DIR="$CACHE/tilt/$TILT_VERSION"
+# What Tilt serves on its port in place of its web UI (see below).
+WEB_DIR="${TILT_WEB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tilt-web}"
 
 if [ ! -x "$TILT_DIR/tilt" ]; then
   command -v go >/dev/null || { echo "Go is required to build Tilt" >&2; exit 1; }
@@ -16,7 +19,10 @@ if [ ! -x "$TILT_DIR/tilt" ]; then
   # The checksum database has no entry for this tag (the proxy answers 404), so the module
   # zip is checked against the sum pinned in bootstrap.sh instead; its dependencies are
   # still verified by the module's own go.sum.
-  info=$(GONOSUMDB=github.com/tilt-dev/tilt go mod download -json "github.com/tilt-dev/tilt@v$TILT_VERSION")
+  # Into a module cache of its own: Go refuses an overlay (below) on files of the module cache
+  # the build uses, and this one is just a directory to that build.
+  info=$(GOMODCACHE="$CACHE/tilt/modcache" GONOSUMDB=github.com/tilt-dev/tilt GOFLAGS=-modcacherw \
+    go mod download -json "github.com/tilt-dev/tilt@v$TILT_VERSION")
   read -r MOD_DIR SUM < <(python3 -c 'import sys,json; d=json.load(sys.stdin); print(d["Dir"], d["Sum"])' <<<"$info")
   if [ "$SUM" != "$TILT_SUM" ]; then
     echo "tilt v$TILT_VERSION: module sum $SUM, expected $TILT_SUM" >&2; exit 1
@@ -24,11 +30,21 @@ if [ ! -x "$TILT_DIR/tilt" ]; then
   tmp="$TILT_DIR.tmp.$$"
   trap 'rm -rf "$tmp"' EXIT
   mkdir -p "$tmp"
+  # Tilt's web UI is built by its release process, not part of the module: without it a
+  # build runs the UI's dev server (yarn, inside the read-only module cache) and fails. An
+  # overlay embeds tools/tilt-web/ where the UI's files would be, without touching the source.
+  python3 - "$MOD_DIR/pkg/assets/build" "$WEB_DIR" > "$tmp/overlay.json" <<'PY'
+import json, pathlib, sys
+target, web = sys.argv[1], pathlib.Path(sys.argv[2]).resolve()
+files = {f"{target}/{p.relative_to(web)}": str(p) for p in web.rglob("*") if p.is_file()}
+print(json.dumps({"Replace": files}))
+PY
   # Inside the module's own directory so its replace directives apply; nothing is copied.
   # Module zips carry only vendor/modules.txt, so -mod=readonly (not the release's -mod=vendor);
   # cgo as in the release: the Tiltfile language server parses with tree-sitter (C).
   (cd "$MOD_DIR" && CGO_ENABLED=1 go build -mod=readonly -trimpath -tags osusergo \
-    -ldflags "-s -w -X main.version=$TILT_VERSION" -o "$tmp/tilt" ./cmd/tilt)
+    -overlay "$tmp/overlay.json" -ldflags "-s -w -X main.version=$TILT_VERSION" \
+    -o "$tmp/tilt" ./cmd/tilt)
   mkdir -p "$TILT_DIR"
-  mv "$tmp/tilt" "$TILT_DIR/tilt" && rmdir "$tmp"
+  mv "$tmp/tilt" "$TILT_DIR/tilt"  # the trap removes the rest of $tmp
 fi
