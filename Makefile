@@ -9,8 +9,6 @@ CACHE ?= $(or $(DAPR_TODO_CACHE),$(HOME)/.cache/dapr-todo)
 # The marker the bootstrap leaves once the runtime is built and the workspace synced.
 BOOTSTRAPPED := .venv/.bootstrapped
 TILT := $(CACHE)/tilt/$(shell sed -n 's/^TILT_VERSION=//p' tools/bootstrap.sh)/tilt
-# Tilt built from source has no web UI: its terminal UI (or --stream) instead; see README.
-TILT_UP_FLAGS ?= --legacy
 
 .PHONY: help
 help: ## list every verb
@@ -29,8 +27,8 @@ $(TILT):
 	@bash tools/bootstrap.sh
 
 .PHONY: dev
-dev: $(BOOTSTRAPPED) $(TILT) ## bootstrap if needed, then `tilt up`: every process a Tilt resource (Ctrl-C stops it)
-	$(TILT_ENV) $(TILT) up $(TILT_UP_FLAGS) $(ARGS)
+dev: $(BOOTSTRAPPED) $(TILT) ## bootstrap if needed, then `tilt up` (ARGS="--stream", "-- --k8s"); Ctrl-C stops it
+	$(TILT) up $(ARGS)
 
 .PHONY: dev-plain
 dev-plain: $(BOOTSTRAPPED) ## the same, without Tilt: the launcher in the foreground, reloading apps on change
