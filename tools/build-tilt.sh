@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tilt from its Go module at a pinned release, into $DAPR_TODO_CACHE/tilt/<version>/tilt.
-# Called by tools/bootstrap.sh; idempotent (skips when the binary exists).
+# Called by tools/bootstrap.sh; idempotent (skips when the binary exists and embeds this page).
 # Usage: tools/build-tilt.sh <version> <h1:module-zip-sum>
 # TILT_WEB_DIR: the files Tilt serves as its web UI (default tools/tilt-web/, a status page).
 set -euo pipefail
@@ -12,7 +12,9 @@ TILT_DIR="$CACHE/tilt/$TILT_VERSION"
 # What Tilt serves on its port in place of its web UI (see below).
 WEB_DIR="${TILT_WEB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tilt-web}"
 
-if [ ! -x "$TILT_DIR/tilt" ]; then
+# The page is part of the binary: a changed page means a new build (seconds, Go's cache is warm).
+web_sum=$(cd "$WEB_DIR" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-64)
+if [ ! -x "$TILT_DIR/tilt" ] || [ "$(cat "$TILT_DIR/web.sha256" 2>/dev/null)" != "$web_sum" ]; then
   command -v go >/dev/null || { echo "Go is required to build Tilt" >&2; exit 1; }
   command -v gcc >/dev/null || { echo "gcc is required to build Tilt (cgo)" >&2; exit 1; }
   echo "    building tilt v$TILT_VERSION with $(go version | awk '{print $3}') (first time: 5-15 min on 2 cores)"
@@ -48,4 +50,5 @@ PY
     -o "$tmp/tilt" ./cmd/tilt)
   mkdir -p "$TILT_DIR"
   mv "$tmp/tilt" "$TILT_DIR/tilt"  # the trap removes the rest of $tmp
+  echo "$web_sum" > "$TILT_DIR/web.sha256"
 fi

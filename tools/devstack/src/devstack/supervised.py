@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from devstack.processes import StartError, exec_in_place
+from devstack.processes import StartError, exec_in_place, tail
 from devstack.stack import Stack, default_run_dir
 from devstack.tiltplan import find_spec
 
@@ -24,8 +24,10 @@ def run(run_dir: Path, name: str) -> int:
     try:
         stack = _stack(run_dir)
         exec_in_place(find_spec(stack, name), stack.table)
-    except (LookupError, StartError) as exc:
+    except LookupError as exc:
         print(f"devstack run: {exc}", file=sys.stderr)
+    except StartError as exc:  # e.g. a failed migration, whose output went to the log
+        print(f"devstack run: {exc}\n{tail(exc.log)}", file=sys.stderr)
     return 1
 
 
