@@ -30,6 +30,10 @@ $(TILT):
 dev: $(BOOTSTRAPPED) $(TILT) ## bootstrap if needed, then `tilt up` (ARGS="--stream", "-- --k8s"); Ctrl-C stops it
 	$(TILT) up $(ARGS)
 
+.PHONY: tilt-web-ui
+tilt-web-ui: ## optional: Tilt's own web UI (built from npm packages) instead of the status page
+	@bash tools/build-tilt-web.sh
+
 .PHONY: dev-plain
 dev-plain: $(BOOTSTRAPPED) ## the same, without Tilt: the launcher in the foreground, reloading apps on change
 	$(DEVSTACK) up --foreground --reload

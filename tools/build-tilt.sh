@@ -2,15 +2,18 @@
 # Tilt from its Go module at a pinned release, into $DAPR_TODO_CACHE/tilt/<version>/tilt.
 # Called by tools/bootstrap.sh; idempotent (skips when the binary exists and embeds this page).
 # Usage: tools/build-tilt.sh <version> <h1:module-zip-sum>
-# TILT_WEB_DIR: the files Tilt serves as its web UI (default tools/tilt-web/, a status page).
+# TILT_WEB_DIR: the files Tilt serves as its web UI (default: see WEB_DIR below).
 set -euo pipefail
 
 TILT_VERSION="$1"
 TILT_SUM="$2"
 CACHE="${DAPR_TODO_CACHE:-$HOME/.cache/dapr-todo}"
 TILT_DIR="$CACHE/tilt/$TILT_VERSION"
-# What Tilt serves on its port in place of its web UI (see below).
-WEB_DIR="${TILT_WEB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tilt-web}"
+# What Tilt serves on its port in place of its web UI (see below): Tilt's own UI once
+# tools/build-tilt-web.sh has built it from npm packages, else tools/tilt-web/'s status page.
+WEB_DIR="$CACHE/tilt/web-ui-$TILT_VERSION/build"
+[ -f "$WEB_DIR/index.html" ] || WEB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tilt-web"
+WEB_DIR="${TILT_WEB_DIR:-$WEB_DIR}"
 
 # The page is part of the binary: a changed page means a new build (seconds, Go's cache is warm).
 web_sum=$(cd "$WEB_DIR" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-64)
