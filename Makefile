@@ -19,7 +19,7 @@ bootstrap: ## build/fetch the real runtime into the cache (Dapr, Kafka, Redis, P
 	@bash tools/bootstrap.sh
 	@touch $(BOOTSTRAPPED)
 
-$(BOOTSTRAPPED): tools/bootstrap.sh tools/build-tilt.sh tools/kafka/pom.xml uv.lock
+$(BOOTSTRAPPED): tools/bootstrap.sh tools/build-tilt.sh tools/tilt-web/index.html tools/kafka/pom.xml uv.lock
 	@bash tools/bootstrap.sh
 	@touch $@
 
