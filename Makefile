@@ -8,6 +8,7 @@ DEVSTACK := $(UV_RUN) devstack
 CACHE ?= $(or $(DAPR_TODO_CACHE),$(HOME)/.cache/dapr-todo)
 # The marker the bootstrap leaves once the runtime is built and the workspace synced.
 BOOTSTRAPPED := .venv/.bootstrapped
+TILT := $(CACHE)/tilt/$(shell sed -n 's/^TILT_VERSION=//p' tools/bootstrap.sh)/tilt
 
 .PHONY: help
 help: ## list every verb
@@ -18,12 +19,23 @@ bootstrap: ## build/fetch the real runtime into the cache (Dapr, Kafka, Redis, P
 	@bash tools/bootstrap.sh
 	@touch $(BOOTSTRAPPED)
 
-$(BOOTSTRAPPED): tools/bootstrap.sh tools/build-k8s-tools.sh tools/kafka/pom.xml uv.lock
+$(BOOTSTRAPPED): tools/bootstrap.sh tools/build-k8s-tools.sh tools/build-tilt.sh tools/tilt-web/index.html tools/kafka/pom.xml uv.lock
 	@bash tools/bootstrap.sh
 	@touch $@
 
+$(TILT):
+	@bash tools/bootstrap.sh
+
 .PHONY: dev
-dev: $(BOOTSTRAPPED) ## bootstrap if needed, then run the whole system in the foreground (Ctrl-C stops it)
+dev: $(BOOTSTRAPPED) $(TILT) ## bootstrap if needed, then `tilt up` (ARGS="--stream", "-- --k8s"); Ctrl-C stops it
+	$(TILT) up $(ARGS)
+
+.PHONY: tilt-web-ui
+tilt-web-ui: ## optional: Tilt's own web UI (built from npm packages) instead of the status page
+	@bash tools/build-tilt-web.sh
+
+.PHONY: dev-plain
+dev-plain: $(BOOTSTRAPPED) ## the same, without Tilt: the launcher in the foreground, reloading apps on change
 	$(DEVSTACK) up --foreground --reload
 
 .PHONY: up

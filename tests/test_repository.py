@@ -14,6 +14,8 @@ def test_bootstrap_and_launcher_pin_the_same_versions() -> None:
     assert f"DAPR_VERSION={versions.DAPR_VERSION}\n" in script
     assert f"DAPR_COMMIT={versions.DAPR_COMMIT}\n" in script
     assert f"KAFKA_VERSION={versions.KAFKA_VERSION}\n" in script
+    assert f"TILT_VERSION={versions.TILT_VERSION}\n" in script
+    assert f"TILT_SUM={versions.TILT_SUM}\n" in script
     pom = (ROOT / "tools" / "kafka" / "pom.xml").read_text()
     assert f"<kafka.version>{versions.KAFKA_VERSION}</kafka.version>" in pom
 

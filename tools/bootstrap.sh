@@ -10,6 +10,8 @@ CACHE="${DAPR_TODO_CACHE:-$HOME/.cache/dapr-todo}"
 DAPR_VERSION=1.18.2
 DAPR_COMMIT=d2dd3747145e38e4d85db4714e26d7569c9c37db
 KAFKA_VERSION=4.4.0
+TILT_VERSION=0.34.0
+TILT_SUM=h1:oJAAkIiV34TEdlNqjDWkKG29hsAln7Ao28F+RTEZN24=
 DAPR_DIR="$CACHE/dapr/$DAPR_VERSION"
 KAFKA_DIR="$CACHE/kafka/$KAFKA_VERSION"
 export PATH="$HOME/.local/bin:$PATH"
@@ -80,6 +82,10 @@ if [ ! -f "$KAFKA_DIR/libs/.complete" ]; then
 fi
 done_step "$(ls "$KAFKA_DIR/libs" | grep -c '\.jar$') jars, $(java -version 2>&1 | head -1)"
 
+step "Tilt $TILT_VERSION (make dev) from its Go module"
+bash "$ROOT/tools/build-tilt.sh" "$TILT_VERSION" "$TILT_SUM"
+done_step "$("$CACHE/tilt/$TILT_VERSION/tilt" version)"
+
 step "Python workspace (uv sync)"
 (cd "$ROOT" && uv sync --quiet --frozen 2>/dev/null || uv sync --quiet)
 done_step "$(cd "$ROOT" && uv run --no-sync python -c 'import importlib.metadata as m; print("dapr SDK", m.version("dapr"), "| fastapi", m.version("fastapi"))')"
@@ -95,6 +101,7 @@ printf '  %-12s %s\n' \
   scheduler "$DAPR_VERSION ($DAPR_DIR/scheduler)" \
   placement "$DAPR_VERSION ($DAPR_DIR/placement)" \
   kafka "$KAFKA_VERSION" \
+  tilt "$TILT_VERSION ($CACHE/tilt/$TILT_VERSION/tilt)" \
   redis "$(redis-server --version | awk '{print $3}' | cut -d= -f2)" \
   postgresql "$(/usr/lib/postgresql/$(ls /usr/lib/postgresql | sort -n | tail -1)/bin/postgres --version | awk '{print $3}')" \
   java "$(java -version 2>&1 | head -1 | cut -d'"' -f2)" \

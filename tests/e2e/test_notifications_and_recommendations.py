@@ -213,6 +213,8 @@ def test_logs_carry_the_trace_id_across_services(running_stack: RunningStack) ->
         )
         assert answer.status_code == 200
     logs = running_stack.stack.table.logs
+    if not (logs / "backend.log").exists():
+        pytest.skip("this stack's logs are not files (under Tilt, Tilt keeps them)")
 
     def traced(app_id: str) -> list[dict[str, Any]]:
         lines = (logs / f"{app_id}.log").read_text().splitlines()

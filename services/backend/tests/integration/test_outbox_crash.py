@@ -13,7 +13,7 @@ from devstack import processes
 from devstack.event_recorder import recording
 from devstack.testing import RunningStack
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
 
 
 def test_event_committed_before_a_crash_is_published_once_after_restart(

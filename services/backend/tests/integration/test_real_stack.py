@@ -56,6 +56,7 @@ def test_task_events_arrive_once_each(running_stack: RunningStack) -> None:
     assert by_type["task.completed"].data["nextTaskId"] is None
 
 
+@pytest.mark.disruptive
 def test_a_callee_that_is_down_is_a_quick_503_and_recovers(running_stack: RunningStack) -> None:
     stack = running_stack.stack
     with running_stack.app("backend") as backend:

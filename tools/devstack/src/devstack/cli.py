@@ -1,4 +1,5 @@
-"""`devstack up|down|status|logs|endpoints`: the Makefile's verbs for the local topology."""
+"""`devstack up|down|status|logs|endpoints`: the Makefile's verbs for the local topology;
+`tilt-plan|run|probe`: the same topology, one process at a time, run by Tilt (Tiltfile)."""
 
 import argparse
 import json
@@ -11,9 +12,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from devstack import supervised
 from devstack.ports import Ports
 from devstack.processes import StartError, tail
 from devstack.stack import Stack, default_run_dir
+from devstack.tiltplan import plan, stack_for_tilt
 from devstack.versions import DAPR_BINARIES, dapr_bin, kafka_libs
 
 console = Console(highlight=False)
@@ -136,6 +139,24 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tilt_plan(args: argparse.Namespace) -> int:
+    missing = _missing_runtime()
+    if missing:
+        console.print(f"[red]runtime not built: {', '.join(missing)}; run `make bootstrap`[/]")
+        return 2
+    stack = stack_for_tilt(args.run_dir, free_ports=args.free_ports)
+    print(json.dumps(plan(stack), indent=2))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return supervised.run(args.run_dir, args.name)
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    return supervised.probe(args.run_dir, args.name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devstack", description=__doc__)
     parser.add_argument(
@@ -162,6 +183,17 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("-f", "--follow", action="store_true")
     logs.set_defaults(func=cmd_logs)
     sub.add_parser("endpoints", help="print endpoints.json").set_defaults(func=cmd_endpoints)
+    tilt_plan = sub.add_parser(
+        "tilt-plan", help="print the topology as Tilt resources (JSON); saves the stack's state"
+    )
+    tilt_plan.add_argument("--free-ports", action="store_true", help="a new stack on free ports")
+    tilt_plan.set_defaults(func=cmd_tilt_plan)
+    run = sub.add_parser("run", help="become one process of the stack, exactly as `up` runs it")
+    run.add_argument("name")
+    run.set_defaults(func=cmd_run)
+    probe = sub.add_parser("probe", help="exit 0 when one process of the stack is ready")
+    probe.add_argument("name")
+    probe.set_defaults(func=cmd_probe)
     args = parser.parse_args(argv)
     args.run_dir = (args.run_dir or default_run_dir()).resolve()
     result: int = args.func(args)

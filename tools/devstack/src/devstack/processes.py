@@ -3,6 +3,7 @@
 import contextlib
 import json
 import os
+import pwd
 import signal
 import subprocess
 import time
@@ -39,6 +40,7 @@ class ProcessSpec:
     prepare: Callable[[], None] | None = None  # idempotent one-time setup (initdb, format)
     after_ready: Callable[[], None] | None = None  # e.g. create databases
     timeout: float = 90.0
+    watch: tuple[Path, ...] = ()  # sources whose change calls for a restart (Tilt's deps)
 
 
 @dataclass
@@ -98,9 +100,7 @@ def start(spec: ProcessSpec, table: ProcessTable) -> Running:
         spec.prepare()
     table.logs.mkdir(parents=True, exist_ok=True)
     log_path = table.logs / f"{spec.name}.log"
-    env = dict(spec.env() if callable(spec.env) else spec.env)
     argv = spec.argv() if callable(spec.argv) else spec.argv
-    base_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")}
     with log_path.open("ab") as log:
         log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} start: {' '.join(argv)}\n".encode())
         log.flush()
@@ -110,8 +110,7 @@ def start(spec: ProcessSpec, table: ProcessTable) -> Running:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=spec.cwd,
-            # The tag lets `down` find every process of this run directory, orphans included.
-            env={**base_env, **env, RUN_DIR_TAG: str(table.run_dir)},
+            env=environment(spec, table),
             start_new_session=True,
             user=spec.user if spec.user and os.geteuid() == 0 else None,
             group=spec.user if spec.user and os.geteuid() == 0 else None,
@@ -121,6 +120,41 @@ def start(spec: ProcessSpec, table: ProcessTable) -> Running:
     running = Running(spec.name, proc.pid, started, str(log_path))
     table.save(running)
     return running
+
+
+def environment(spec: ProcessSpec, table: ProcessTable) -> dict[str, str]:
+    """The whole environment of `spec`'s process: a few of ours, its own, and the run dir tag."""
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TZ")}
+    own = spec.env() if callable(spec.env) else spec.env
+    # The tag lets `down` find every process of this run directory, orphans included.
+    return {**base, **own, RUN_DIR_TAG: str(table.run_dir)}
+
+
+def exec_in_place(spec: ProcessSpec, table: ProcessTable) -> None:
+    """Become `spec`'s process (its prepare step, env, cwd, user, argv) and never return.
+
+    For a supervisor such as Tilt: the pid stays the one it started, so its signals reach the
+    server itself; the pid file lets `status` and `down` see it like any process of `up`."""
+    existing = table.load(spec.name)
+    if existing is not None and existing.alive() and existing.pid != os.getpid():
+        raise StartError(
+            spec.name, f"already running (pid {existing.pid}); stop it first", Path(existing.log)
+        )
+    if spec.prepare is not None:
+        spec.prepare()
+    argv = spec.argv() if callable(spec.argv) else spec.argv
+    env = environment(spec, table)
+    table.save(
+        Running(spec.name, os.getpid(), _start_time(os.getpid()) or "", "(the supervisor's log)")
+    )
+    if spec.cwd is not None:
+        os.chdir(spec.cwd)
+    if spec.user and os.geteuid() == 0:
+        entry = pwd.getpwnam(spec.user)
+        os.setgroups([])
+        os.setgid(entry.pw_gid)
+        os.setuid(entry.pw_uid)
+    os.execvpe(argv[0], argv, env)
 
 
 def wait_ready(spec: ProcessSpec, running: Running) -> float:

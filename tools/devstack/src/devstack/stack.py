@@ -532,6 +532,10 @@ class Stack:
             prepare=self._migrate(app_id),
             cwd=self.root,
             probe=probes.http_status(f"http://127.0.0.1:{ap.app}/healthz", 200),
+            watch=(
+                self._package_dir(APP_MODULES[app_id].split(".")[0]),
+                *sorted((self.root / "libs").glob("*/src")),
+            ),
         )
 
     def _package_dir(self, package: str) -> Path:
@@ -662,6 +666,7 @@ class Stack:
             cwd=self.run_dir,
             probe=probes.http_status(f"http://127.0.0.1:{http}/v1.0/healthz", 204),
             timeout=timeout,
+            watch=(self.root / "components",),  # read once at start
         )
 
     # ---- lifecycle ---------------------------------------------------------------------

@@ -9,6 +9,10 @@ DAPR_VERSION = "1.18.2"
 DAPR_COMMIT = "d2dd3747145e38e4d85db4714e26d7569c9c37db"
 KAFKA_VERSION = "4.4.0"
 DAPR_BINARIES = ("daprd", "sentry", "scheduler", "placement")
+# The newest Tilt release the module proxy serves here (0.34.1 and later: 403). The checksum
+# database has no entry for it, so the bootstrap checks the module zip against this sum.
+TILT_VERSION = "0.34.0"
+TILT_SUM = "h1:oJAAkIiV34TEdlNqjDWkKG29hsAln7Ao28F+RTEZN24="
 
 
 def cache_dir() -> Path:
@@ -25,6 +29,10 @@ def dapr_bin(name: str) -> Path:
 
 def kafka_libs() -> Path:
     return cache_dir() / "kafka" / KAFKA_VERSION / "libs"
+
+
+def tilt_bin() -> Path:
+    return cache_dir() / "tilt" / TILT_VERSION / "tilt"
 
 
 def repo_root() -> Path:
