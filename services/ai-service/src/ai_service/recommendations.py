@@ -13,9 +13,11 @@ not-due low-priority task above an overdue urgent one (at least 95 points).
 Ties go to the earlier due date, then the task id, so equal inputs rank the same way.
 """
 
+import heapq
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from ai_service.profile import MIN_HISTORY, Summary, daypart, zone
@@ -42,62 +44,78 @@ class Recommendation:
     reasons: tuple[str, ...]
 
 
+_DAY = timedelta(days=1)
+_THREE_DAYS = timedelta(days=3)
+_ZERO = timedelta(0)
+
+
 def score(
-    task: OpenTask, now: datetime, history: Summary | None = None, timezone: str = "UTC"
+    task: OpenTask,
+    now: datetime,
+    history: Summary | None = None,
+    timezone: str = "UTC",
+    *,
+    explain: bool = True,
 ) -> tuple[float, tuple[str, ...]]:
+    """The task's points and, with `explain`, the reasons behind them (ranking scores every
+    task without reasons first, then explains only the ones it returns)."""
     points = 0.0
     reasons: list[str] = []
     if task.due_at is not None:
         late = now - task.due_at
-        if late > timedelta(0):
-            hours = late.total_seconds() / 3600
-            points += 60 + min(hours, 40)
-            reasons.append(f"overdue by {_span(late)}")
-        elif -late <= timedelta(hours=24):
+        if late > _ZERO:
+            points += 60 + min(late.total_seconds() / 3600, 40)
+            if explain:
+                reasons.append(f"overdue by {_span(late)}")
+        elif -late <= _DAY:
             points += 40
-            reasons.append(f"due in {_span(-late)}")
-        elif -late <= timedelta(days=3):
+            if explain:
+                reasons.append(f"due in {_span(-late)}")
+        elif -late <= _THREE_DAYS:
             points += 20
-            reasons.append(f"due in {_span(-late)}")
+            if explain:
+                reasons.append(f"due in {_span(-late)}")
     points += PRIORITY_POINTS[task.priority]
-    if task.priority in ("urgent", "high"):
+    if explain and task.priority in ("urgent", "high"):
         reasons.append(f"{task.priority} priority")
     if task.created_at is not None:
         days = max((now - task.created_at).total_seconds() / 86400, 0)
         points += min(days, 10)
-        if days >= 7:
+        if explain and days >= 7:
             reasons.append(f"open for {int(days)} days")
     if history is not None and history.completions >= MIN_HISTORY:
-        extra, why = _from_history(task, now, history, timezone)
-        points += extra
-        reasons.extend(why)
+        points += _from_history(task, now, history, timezone, reasons if explain else None)
     return round(points, 3), tuple(reasons)
 
 
 def _from_history(
-    task: OpenTask, now: datetime, history: Summary, timezone: str
-) -> tuple[float, list[str]]:
+    task: OpenTask, now: datetime, history: Summary, timezone: str, reasons: list[str] | None
+) -> float:
     points = 0.0
-    reasons: list[str] = []
-    shares = sorted(((history.tag_share.get(t, 0.0), t) for t in task.tags), reverse=True)
-    if shares and shares[0][0] >= 0.25:
-        share, tag = shares[0]
-        points += min(10.0, 10 * share)
-        reasons.append(f"you often finish '{tag}' tasks")
-    part_now = daypart(now.astimezone(zone(timezone)).hour)
-    for tag in sorted(task.tags):
-        usual = history.tag_daypart.get(tag)
-        if usual is not None and usual[0] == part_now and usual[1] >= 0.5:
-            points += 8
-            reasons.append(f"you usually finish '{tag}' tasks in the {part_now}")
-            break
+    if task.tags:
+        share, tag = max((history.tag_share.get(t, 0.0), t) for t in task.tags)
+        if share >= 0.25:
+            points += min(10.0, 10 * share)
+            if reasons is not None:
+                reasons.append(f"you often finish '{tag}' tasks")
+        part_now = _daypart_at(now, timezone)
+        for tag in sorted(task.tags):
+            usual = history.tag_daypart.get(tag)
+            if usual is not None and usual[0] == part_now and usual[1] >= 0.5:
+                points += 8
+                if reasons is not None:
+                    reasons.append(f"you usually finish '{tag}' tasks in the {part_now}")
+                break
     late = history.average_lateness_hours
     if late is not None and late > 12 and task.due_at is not None:
         ahead = task.due_at - now
-        if timedelta(0) < ahead <= timedelta(days=3):
+        if _ZERO < ahead <= _THREE_DAYS:
             points += 5
-            reasons.append(f"you tend to finish {round(late)} h after the due date: start early")
-    return points, reasons
+            if reasons is not None:
+                reasons.append(
+                    f"you tend to finish {round(late)} h after the due date: start early"
+                )
+    return points
 
 
 def rank(
@@ -108,14 +126,23 @@ def rank(
     timezone: str = "UTC",
 ) -> list[Recommendation]:
     """The `limit` best tasks to do next, best first."""
-    scored = []
-    for task in tasks:
-        points, reasons = score(task, now, history, timezone)
-        assert math.isfinite(points)
-        scored.append((task, points, reasons))
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    scored.sort(key=lambda item: (-item[1], item[0].due_at or far, item[0].id))
-    return [Recommendation(t.id, t.title, points, reasons) for t, points, reasons in scored[:limit]]
+    keyed = []
+    for task in tasks:
+        points, _ = score(task, now, history, timezone, explain=False)
+        assert math.isfinite(points)
+        keyed.append(((-points, task.due_at or far, task.id), task))
+    best = heapq.nsmallest(limit, keyed, key=lambda item: item[0])
+    out = []
+    for (neg_points, _, _), task in best:
+        _, reasons = score(task, now, history, timezone)
+        out.append(Recommendation(task.id, task.title, -neg_points, reasons))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _daypart_at(now: datetime, timezone: str) -> str:
+    return daypart(now.astimezone(zone(timezone)).hour)
 
 
 def _span(delta: timedelta) -> str:
