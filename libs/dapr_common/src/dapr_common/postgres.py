@@ -5,7 +5,9 @@ scripts; this module only runs them and refuses to serve an out-of-date schema.
 """
 
 import asyncio
+import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL, Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class PostgresSettings(BaseSettings):
@@ -160,3 +163,66 @@ def run_alembic_env(metadata: MetaData, tables: set[str]) -> None:
             context.run_migrations()
     else:
         asyncio.run(online())
+
+
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+
+
+class RejectNulCharacters:
+    """PostgreSQL text cannot hold U+0000: answer 422 for a query string or JSON body that
+    carries one (raw, `%00` or `\\u0000`), instead of failing at the INSERT with a 500."""
+
+    def __init__(self, app: ASGIApp, max_body: int = 1024 * 1024) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query: bytes = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query or b"\x00" in scope.get("raw_path", b""):
+            await _refuse(send, 422, NUL_MESSAGE)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+            if sum(map(len, chunks)) > self.max_body:
+                await _refuse(send, 413, "request body too large")
+                return
+        body = b"".join(chunks)
+        if b"\x00" in body or _NUL_ESCAPE.search(body):
+            await _refuse(send, 422, NUL_MESSAGE)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+NUL_MESSAGE = "text must not contain NUL (U+0000) characters"
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    # The shape of FastAPI's validation errors, so clients and schemas see one error format.
+    error = {"type": "value_error", "loc": ["body"], "msg": detail, "input": None}
+    payload = json.dumps({"detail": [error] if status == 422 else detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

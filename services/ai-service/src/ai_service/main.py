@@ -78,6 +78,7 @@ def create_app(settings: DaprSettings | None = None) -> FastAPI:
         title="ai-service",
         summary="Which task next, and why; reached only through Dapr",
         lifespan=lifespan,
+        max_body_size=4 * 1024 * 1024,  # 413 beyond it: up to 5,000 tasks of ~500 bytes
     )
     app.add_middleware(TraceContextMiddleware)
     app.state.dapr_settings = dapr_settings

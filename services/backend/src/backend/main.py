@@ -18,7 +18,9 @@ from backend.db.migrate import migrations
 from backend.outbox_relay import OutboxRelay
 from dapr_common import DaprClient, DaprSettings, health_router
 from dapr_common.observability import TraceContextMiddleware, configure_logging
-from dapr_common.postgres import database_ready, make_engine, session_factory
+from dapr_common.postgres import RejectNulCharacters, database_ready, make_engine, session_factory
+
+MAX_BODY = 256 * 1024
 
 
 def create_app(
@@ -58,7 +60,13 @@ def create_app(
             finally:
                 await engine.dispose()
 
-    app = FastAPI(title="backend", summary="The Todo API", lifespan=lifespan)
+    app = FastAPI(
+        title="backend",
+        summary="The Todo API",
+        lifespan=lifespan,
+        max_body_size=MAX_BODY,  # 413 beyond it: a task is at most ~12 KiB
+    )
+    app.add_middleware(RejectNulCharacters)
     app.add_middleware(TraceContextMiddleware)
     app.state.dapr_settings = dapr_settings
     app.include_router(health_router({"database": database_ready}))

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, s
 
 from dapr_common import DaprClient, DaprError, DaprSettings, health_router, require_app_token
 from dapr_common.observability import TraceContextMiddleware, configure_logging
-from dapr_common.postgres import database_ready, make_engine, session_factory
+from dapr_common.postgres import RejectNulCharacters, database_ready, make_engine, session_factory
 from notification_service import dead_letters, events, mailer, notifications
 from notification_service.api.schemas import (
     DeadLetterPage,
@@ -52,7 +52,9 @@ def create_app(
         title="notification-service",
         summary="Notifications, in-app and by email; reached only through Dapr",
         lifespan=lifespan,
+        max_body_size=256 * 1024,  # 413 beyond it: a message is at most 20,000 characters
     )
+    app.add_middleware(RejectNulCharacters)
     app.add_middleware(TraceContextMiddleware)
     app.state.dapr_settings = dapr_settings
     app.include_router(health_router({"database": database_ready}))
