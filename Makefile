@@ -74,6 +74,7 @@ fmt: ## format the code (ruff)
 bench: $(BOOTSTRAPPED) ## benchmarks on a stack of their own; results in bench/results/ and the library README
 	$(UV_RUN) python bench/dapr_common_clients.py $(ARGS)
 	$(UV_RUN) python bench/ai_ranking.py
+	$(UV_RUN) python bench/system.py
 
 .PHONY: k8s-validate
 k8s-validate: $(BOOTSTRAPPED) ## render k8s/overlays (dev, prod) and check them, the Dockerfiles and docker-compose.yaml

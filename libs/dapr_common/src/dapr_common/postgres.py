@@ -18,6 +18,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL, Connection, MetaData, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,7 +49,63 @@ class PostgresSettings(BaseSettings):
 
 
 def make_engine(url: URL | str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
+    # Bounded waits: while the database is down a request fails in seconds, it does not hang.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"timeout": 3, "command_timeout": 15},
+    )
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Is this error the database being unreachable (down, restarting, refusing), as opposed
+    to a bug or bad data?"""
+    if isinstance(exc, OSError | TimeoutError | asyncio.TimeoutError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        original = exc.orig
+        name = type(original).__name__ if original is not None else ""
+        cause = getattr(original, "__cause__", None)
+        return (
+            name in _UNAVAILABLE
+            or isinstance(cause, OSError)
+            or type(cause).__name__ in _UNAVAILABLE
+        )
+    return False
+
+
+_UNAVAILABLE = frozenset(
+    {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "InterfaceError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "TooManyConnectionsError",
+    }
+)
+
+
+def install_database_unavailable_handler(app: Any, service: str = "the database") -> None:
+    """Answer 503 with Retry-After, and a message saying so, when the database is down."""
+    from fastapi.responses import JSONResponse
+
+    async def handler(request: Any, exc: Exception) -> Any:
+        if not database_unavailable(exc):
+            raise exc
+        return JSONResponse(
+            {"detail": f"{service} is unavailable right now, try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    for kind in (DBAPIError, OSError, PoolTimeout, TimeoutError):
+        app.add_exception_handler(kind, handler)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

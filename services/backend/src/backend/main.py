@@ -18,7 +18,13 @@ from backend.db.migrate import migrations
 from backend.outbox_relay import OutboxRelay
 from dapr_common import DaprClient, DaprSettings, health_router
 from dapr_common.observability import TraceContextMiddleware, configure_logging
-from dapr_common.postgres import RejectNulCharacters, database_ready, make_engine, session_factory
+from dapr_common.postgres import (
+    RejectNulCharacters,
+    database_ready,
+    install_database_unavailable_handler,
+    make_engine,
+    session_factory,
+)
 
 MAX_BODY = 256 * 1024
 
@@ -67,6 +73,7 @@ def create_app(
         max_body_size=MAX_BODY,  # 413 beyond it: a task is at most ~12 KiB
     )
     app.add_middleware(RejectNulCharacters)
+    install_database_unavailable_handler(app)
     app.add_middleware(TraceContextMiddleware)
     app.state.dapr_settings = dapr_settings
     app.include_router(health_router({"database": database_ready}))

@@ -11,7 +11,13 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, s
 
 from dapr_common import DaprClient, DaprError, DaprSettings, health_router, require_app_token
 from dapr_common.observability import TraceContextMiddleware, configure_logging
-from dapr_common.postgres import RejectNulCharacters, database_ready, make_engine, session_factory
+from dapr_common.postgres import (
+    RejectNulCharacters,
+    database_ready,
+    install_database_unavailable_handler,
+    make_engine,
+    session_factory,
+)
 from notification_service import dead_letters, events, mailer, notifications
 from notification_service.api.schemas import (
     DeadLetterPage,
@@ -55,6 +61,7 @@ def create_app(
         max_body_size=256 * 1024,  # 413 beyond it: a message is at most 20,000 characters
     )
     app.add_middleware(RejectNulCharacters)
+    install_database_unavailable_handler(app)
     app.add_middleware(TraceContextMiddleware)
     app.state.dapr_settings = dapr_settings
     app.include_router(health_router({"database": database_ready}))

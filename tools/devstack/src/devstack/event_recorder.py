@@ -20,10 +20,12 @@ class EventRecorder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._events: list[CloudEvent[dict[str, Any]]] = []
+        self.arrived: dict[str, float] = {}  # event id → time.time() of its first arrival
 
     def add(self, event: CloudEvent[dict[str, Any]]) -> None:
         with self._lock:
             self._events.append(event)
+            self.arrived.setdefault(event.id, time.time())
 
     def matching(
         self, keep: Callable[[CloudEvent[dict[str, Any]]], bool]

@@ -180,12 +180,21 @@ def stop(running: Running, grace: float = 15.0) -> None:
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if not running.alive() and not _group_alive(running.pid):
+            reap(running.pid)
             return
         time.sleep(0.1)
     _signal_group(running.pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and (running.alive() or _group_alive(running.pid)):
         time.sleep(0.1)
+    reap(running.pid)
+
+
+def reap(pid: int) -> None:
+    """Collect the exit status of a process this one started, so no zombie keeps its pid
+    taken (PostgreSQL, say, refuses to start while its old pid still answers)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -631,6 +631,18 @@ class Stack:
         port = app_port or (ap.app if ap else None)
         if port:
             argv += ["--app-port", str(port)]
+        if ap is not None:
+            # A product app's health gates its subscriptions: while it is down, its sidecar
+            # stops taking messages instead of failing them toward the dead-letter topic.
+            argv += [
+                "--enable-app-health-check",
+                "--app-health-check-path",
+                "/healthz",
+                "--app-health-probe-interval",
+                "2",
+                "--app-health-threshold",
+                "2",
+            ]
         if control_plane:
             argv += [
                 "--scheduler-host-address",

@@ -1,0 +1,450 @@
+"""The whole system under load, side by side, on a stack of its own (issue #8).
+
+1. Invocation hop: backend's sidecar → notification-service's sidecar (mTLS) → the app, against
+   the same handler called directly over HTTP; the added latency at p50/p90/p99.
+2. API throughput: POST /api/tasks, GET /api/tasks cached (the default list) and uncached (a
+   filtered list) at rising concurrency until p99 passes 100 ms; the knee.
+3. Event lag: from the API's answer (the commit) to an observer app's receipt of
+   `task.created` through its sidecar, at 100 and 500 creations/s, against a raw Kafka
+   producer → consumer (aiokafka) on the same broker.
+4. Memory: resident set of each app and each daprd at idle and under the create load.
+
+The load generator is this process (aiohttp); the stack's processes are others. Run with
+`make bench`; writes bench/results/system.json, system.md and system-*.png.
+"""
+
+import argparse
+import asyncio
+import json
+import platform
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from devstack.event_recorder import recording
+from devstack.stack import APP_IDS, Stack
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+P99_LIMIT_MS = 100.0
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {f"p{p}": round(pct(values, p), 3) for p in (50, 90, 99)} | {"n": len(values)}
+
+
+async def sign_up(http: aiohttp.ClientSession, base: str) -> dict[str, str]:
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": "bench-pass-1"}
+    async with http.post(f"{base}/api/auth/register", json=body) as answer:
+        assert answer.status == 201, await answer.text()
+        user_id = (await answer.json())["id"]
+    async with http.post(f"{base}/api/auth/login", json=body) as answer:
+        token = (await answer.json())["access_token"]
+    return {"Authorization": f"Bearer {token}", "x-user-id": user_id}
+
+
+# ---- 1. invocation hop -------------------------------------------------------------------
+async def hop(endpoints: dict[str, Any], calls: int) -> dict[str, Any]:
+    ns = endpoints["apps"]["notification-service"]
+    be = endpoints["apps"]["backend"]
+    user = str(uuid.uuid4())
+    path = f"/users/{user}/notifications?limit=1"
+    direct = (f"{ns['app_url']}{path}", {"dapr-api-token": ns["app_api_token"]})
+    via = (
+        f"{be['dapr_http']}/v1.0/invoke/notification-service/method{path}",
+        {"dapr-api-token": be["dapr_api_token"]},
+    )
+    timings: dict[str, list[float]] = {"direct": [], "through both sidecars": []}
+    async with aiohttp.ClientSession() as http:
+        for i in range(calls + 100):
+            for name, (url, headers) in (("direct", direct), ("through both sidecars", via)):
+                t0 = time.perf_counter()
+                async with http.get(url, headers=headers) as answer:
+                    await answer.read()
+                    assert answer.status == 200, answer.status
+                if i >= 100:  # warm-up done
+                    timings[name].append((time.perf_counter() - t0) * 1000)
+    d, v = summary(timings["direct"]), summary(timings["through both sidecars"])
+    added = {k: round(v[k] - d[k], 3) for k in ("p50", "p90", "p99")}
+    return {
+        "direct_ms": d,
+        "via_sidecars_ms": v,
+        "added_ms": added,
+        "anchor_added_ms": {"p90": 1.4, "p99": 2.1},
+    }
+
+
+# ---- 2. API throughput --------------------------------------------------------------------
+async def load(
+    call: Callable[[aiohttp.ClientSession], Awaitable[int]], concurrency: int, seconds: float
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.monotonic() + seconds
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.monotonic() < stop:
+                t0 = time.perf_counter()
+                status = await call(http)
+                if status >= 400:
+                    errors += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.monotonic() - t0
+    return {
+        "concurrency": concurrency,
+        "rps": round(len(latencies) / elapsed, 1),
+        "errors": errors,
+        **summary(latencies),
+    }
+
+
+async def throughput(endpoints: dict[str, Any], seconds: float) -> dict[str, Any]:
+    base = endpoints["apps"]["backend"]["app_url"]
+    async with aiohttp.ClientSession() as http:
+        writer = await sign_up(http, base)
+        reader = await sign_up(http, base)
+        for i in range(50):  # a list worth reading
+            async with http.post(f"{base}/api/tasks", json={"title": f"r{i}"}, headers=reader) as a:
+                assert a.status == 201
+    n = 0
+
+    async def create(http: aiohttp.ClientSession) -> int:
+        nonlocal n
+        n += 1
+        async with http.post(f"{base}/api/tasks", json={"title": f"b{n}"}, headers=writer) as a:
+            await a.read()
+            return a.status
+
+    async def cached(http: aiohttp.ClientSession) -> int:
+        async with http.get(f"{base}/api/tasks", headers=reader) as a:
+            await a.read()
+            return a.status
+
+    async def uncached(http: aiohttp.ClientSession) -> int:
+        async with http.get(f"{base}/api/tasks?sort=title", headers=reader) as a:
+            await a.read()
+            return a.status
+
+    out: dict[str, Any] = {}
+    for name, call in (("create", create), ("list cached", cached), ("list uncached", uncached)):
+        rows = []
+        for concurrency in (1, 4, 8, 16, 32, 64):
+            row = await load(call, concurrency, seconds)
+            rows.append(row)
+            print(f"  {name:14} c={concurrency:<3} {row['rps']:>7} req/s  p99 {row['p99']} ms")
+            if row["p99"] > P99_LIMIT_MS:
+                break
+        within = [r for r in rows if r["p99"] <= P99_LIMIT_MS]
+        knee = max(within, key=lambda r: r["rps"]) if within else None
+        out[name] = {"rows": rows, "knee": knee}
+    return out
+
+
+# ---- 3. event lag ----------------------------------------------------------------------------
+async def lag_through_dapr(
+    stack: Stack, endpoints: dict[str, Any], rate: int, seconds: float
+) -> dict[str, Any]:
+    base = endpoints["apps"]["backend"]["app_url"]
+    with recording(stack, "bench-observer", ("task.created",)) as observer:
+        await asyncio.sleep(3)  # the observer's consumer group joins
+        committed: dict[str, float] = {}
+        async with aiohttp.ClientSession() as http:
+            user = await sign_up(http, base)
+
+            async def one(i: int) -> None:
+                async with http.post(
+                    f"{base}/api/tasks", json={"title": f"l{i}"}, headers=user
+                ) as a:
+                    body = await a.json()
+                    committed[body["id"]] = time.time()
+
+            tasks = []
+            t0 = time.monotonic()
+            for i in range(int(rate * seconds)):
+                await asyncio.sleep(max(0.0, t0 + i / rate - time.monotonic()))
+                tasks.append(asyncio.create_task(one(i)))
+            await asyncio.gather(*tasks)
+            achieved = len(tasks) / (time.monotonic() - t0)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            got = {
+                e.data.get("taskId"): observer.arrived[e.id]
+                for e in observer.matching(lambda e: True)
+            }
+            if all(t in got for t in committed):
+                break
+            await asyncio.sleep(0.5)
+    lags = [(got[t] - c) * 1000 for t, c in committed.items() if t in got]
+    return {
+        "rate": rate,
+        "achieved_rate": round(achieved, 1),
+        "lost": len(committed) - len(lags),
+        **summary(lags),
+    }
+
+
+async def lag_raw_kafka(brokers: str, rate: int, seconds: float) -> dict[str, Any]:
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    topic = f"bench-floor-{uuid.uuid4().hex[:6]}"
+    producer = AIOKafkaProducer(bootstrap_servers=brokers, acks="all")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=brokers,
+        auto_offset_reset="earliest",
+        group_id=f"bench-{uuid.uuid4().hex[:6]}",
+    )
+    await producer.start()
+    await producer.send_and_wait(topic, b"warm-up")
+    await consumer.start()
+    lags: list[float] = []
+    total = int(rate * seconds)
+
+    async def consume() -> None:
+        async for message in consumer:
+            if message.value != b"warm-up":
+                lags.append((time.time() - float(message.value)) * 1000)
+                if len(lags) >= total:
+                    return
+
+    reader = asyncio.create_task(consume())
+    t0 = time.monotonic()
+    for i in range(total):
+        await asyncio.sleep(max(0.0, t0 + i / rate - time.monotonic()))
+        await producer.send_and_wait(topic, str(time.time()).encode())
+    await asyncio.wait_for(reader, 60)
+    await producer.stop()
+    await consumer.stop()
+    return {"rate": rate, **summary(lags)}
+
+
+# ---- 4. memory ------------------------------------------------------------------------------
+def rss(stack: Stack) -> dict[str, float]:
+    out = {}
+    for name in [*APP_IDS, *(f"daprd-{a}" for a in APP_IDS)]:
+        running = stack.table.load(name)
+        if running is None:
+            continue
+        for line in Path(f"/proc/{running.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                out[name] = round(int(line.split()[1]) / 1024, 1)
+    return out
+
+
+async def memory_under_load(
+    stack: Stack, endpoints: dict[str, Any], seconds: float
+) -> dict[str, float]:
+    base = endpoints["apps"]["backend"]["app_url"]
+    async with aiohttp.ClientSession() as http:
+        user = await sign_up(http, base)
+
+    async def create(http: aiohttp.ClientSession) -> int:
+        async with http.post(f"{base}/api/tasks", json={"title": "m"}, headers=user) as a:
+            await a.read()
+            return a.status
+
+    loader = asyncio.create_task(load(create, 16, seconds))
+    await asyncio.sleep(seconds * 0.8)
+    sample = rss(stack)
+    await loader
+    return sample
+
+
+# ---- report ---------------------------------------------------------------------------------
+def charts(report: dict[str, Any]) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, data in report["throughput"].items():
+        rows = data["rows"]
+        ax.plot([r["rps"] for r in rows], [r["p99"] for r in rows], marker="o", label=name)
+        for r in rows:
+            ax.annotate(str(r["concurrency"]), (r["rps"], r["p99"]), fontsize=7)
+    ax.axhline(P99_LIMIT_MS, color="grey", linestyle="--", linewidth=1)
+    ax.set_xlabel("requests/s")
+    ax.set_ylabel("p99 latency (ms)")
+    ax.set_title("backend API: throughput vs p99 (labels: concurrency)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "system-throughput.png", dpi=110)
+    made.append("system-throughput.png")
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    labels = ["p50", "p90", "p99"]
+    h = report["hop"]
+    x = range(len(labels))
+    ax.bar([i - 0.2 for i in x], [h["direct_ms"][k] for k in labels], width=0.4, label="direct")
+    ax.bar(
+        [i + 0.2 for i in x],
+        [h["via_sidecars_ms"][k] for k in labels],
+        width=0.4,
+        label="through both sidecars (mTLS)",
+    )
+    ax.set_xticks(list(x), labels)
+    ax.set_ylabel("ms")
+    ax.set_title("invocation hop: backend → notification-service")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS / "system-hop.png", dpi=110)
+    made.append("system-hop.png")
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    series = [(f"Dapr {r['rate']}/s", r) for r in report["lag"]["dapr"]] + [
+        (f"raw Kafka {r['rate']}/s", r) for r in report["lag"]["raw_kafka"]
+    ]
+    for i, (name, r) in enumerate(series):
+        ax.bar([i * 4 + j for j in range(3)], [r[k] for k in labels], label=name)
+    ax.set_xticks([i * 4 + 1 for i in range(len(series))], [n for n, _ in series], fontsize=8)
+    ax.set_ylabel("ms (bars: p50, p90, p99)")
+    ax.set_title("event lag: commit → consumer")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "system-lag.png", dpi=110)
+    made.append("system-lag.png")
+    plt.close("all")
+    return made
+
+
+def markdown(report: dict[str, Any]) -> str:
+    h = report["hop"]
+    lines = [
+        f"# The system under load ({report['date']}, {report['machine']})",
+        "",
+        "`make bench` (bench/system.py): a stack of its own; load from a separate process.",
+        "",
+        "## 1. Invocation hop (backend → notification-service, GET notifications)",
+        "",
+        "| path | p50 | p90 | p99 |",
+        "|---|---|---|---|",
+        f"| direct HTTP | {h['direct_ms']['p50']} | {h['direct_ms']['p90']} | {h['direct_ms']['p99']} ms |",
+        f"| through both sidecars (mTLS) | {h['via_sidecars_ms']['p50']} | {h['via_sidecars_ms']['p90']} | {h['via_sidecars_ms']['p99']} ms |",
+        f"| **added** | {h['added_ms']['p50']} | {h['added_ms']['p90']} | {h['added_ms']['p99']} ms |",
+        "",
+        "Anchor (Dapr's published figure): +1.4 ms p90, +2.1 ms p99 through two sidecars.",
+        "",
+        "## 2. API throughput (until p99 > 100 ms)",
+        "",
+        "| operation | concurrency | req/s | p50 | p99 | errors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, data in report["throughput"].items():
+        for r in data["rows"]:
+            knee = (
+                " (knee)"
+                if data["knee"] and r["concurrency"] == data["knee"]["concurrency"]
+                else ""
+            )
+            lines.append(
+                f"| {name} | {r['concurrency']}{knee} | {r['rps']} | {r['p50']} | {r['p99']} ms | {r['errors']} |"
+            )
+    lines += [
+        "",
+        "Goals: ≥ 500 cached reads/s and ≥ 200 creates/s with p99 < 100 ms.",
+        "",
+        "## 3. Event lag (commit → consumer)",
+        "",
+        "| path | rate asked | rate achieved | p50 | p90 | p99 | lost |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in report["lag"]["dapr"]:
+        lines.append(
+            f"| Dapr (outbox → sidecar → Kafka → sidecar → app) | {r['rate']}/s | {r['achieved_rate']}/s | {r['p50']} | {r['p90']} | {r['p99']} ms | {r['lost']} |"
+        )
+    for r in report["lag"]["raw_kafka"]:
+        lines.append(
+            f"| raw Kafka (aiokafka, acks=all) | {r['rate']}/s | | {r['p50']} | {r['p90']} | {r['p99']} ms | |"
+        )
+    lines += [
+        "",
+        "Goal: Dapr p99 ≤ 5 × the raw floor at 100 events/s.",
+        "",
+        "## 4. Memory (RSS, MiB)",
+        "",
+        "| process | idle | under the create load |",
+        "|---|---|---|",
+    ]
+    for name, idle in report["memory"]["idle"].items():
+        lines.append(f"| {name} | {idle} | {report['memory']['load'].get(name, '')} |")
+    lines += ["", *(f"![{c}]({c})" for c in report.get("charts", []))]
+    return "\n".join(lines) + "\n"
+
+
+async def run(stack: Stack, endpoints: dict[str, Any], seconds: float) -> dict[str, Any]:
+    print("1. invocation hop")
+    hop_report = await hop(endpoints, 2000)
+    print("4. memory at idle")
+    idle = rss(stack)
+    print("2. API throughput")
+    tp = await throughput(endpoints, seconds)
+    print("3. event lag")
+    dapr_lags = [await lag_through_dapr(stack, endpoints, rate, 8) for rate in (100, 500)]
+    brokers = endpoints["infra"]["kafka"]
+    raw = [await lag_raw_kafka(brokers, rate, 8) for rate in (100, 500)]
+    print("4. memory under load")
+    loaded = await memory_under_load(stack, endpoints, seconds)
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, 2 cores shared by the whole stack and the load",
+        "hop": hop_report,
+        "throughput": tp,
+        "lag": {"dapr": dapr_lags, "raw_kafka": raw},
+        "memory": {"idle": idle, "load": loaded},
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of one load step")
+    parser.add_argument(
+        "--run-dir", type=Path, default=None, help="use the stack up in this run directory"
+    )
+    args = parser.parse_args()
+    own = args.run_dir is None
+    run_dir = args.run_dir or ROOT / ".devstack-bench"
+    cli = [sys.executable, "-m", "devstack.cli", "--run-dir", str(run_dir)]
+    if own:
+        subprocess.run([*cli, "down"], capture_output=True, check=False)
+        subprocess.run([*cli, "up", "--free-ports"], check=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        stack = Stack.load(run_dir)
+        report = asyncio.run(run(stack, stack.endpoints(), args.seconds))
+    finally:
+        if own:
+            subprocess.run([*cli, "down"], capture_output=True, check=False)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report["charts"] = charts(report)
+    (RESULTS / "system.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = markdown(report)
+    (RESULTS / "system.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Fault scenarios on the real stack: a workload, a fault, recovery, and then the books.
+
+Every scenario records one row (workload, fault, expected / delivered / duplicated effects,
+recovery time). The rows are printed at the end of the run and written to
+bench/results/chaos.json and chaos.md.
+"""
+
+import json
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack import processes
+from devstack.processes import ProcessSpec
+from devstack.stack import Stack
+from devstack.testing import RunningStack
+
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
+
+
+@dataclass
+class Row:
+    scenario: str
+    workload: str
+    fault: str
+    expected: int
+    delivered: int
+    duplicated: int
+    recovery_s: float
+    notes: str = ""
+    checks: dict[str, Any] = field(default_factory=dict)
+
+
+ROWS: list[Row] = []
+
+
+@pytest.fixture
+def book() -> Callable[[Row], None]:
+    return ROWS.append
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not ROWS:
+        return
+    tr = terminalreporter
+    tr.section("chaos: the books after each fault")
+    header = f"{'scenario':<34}{'expected':>9}{'delivered':>10}{'duplicated':>11}{'recovery':>10}"
+    tr.write_line(header)
+    for r in ROWS:
+        tr.write_line(
+            f"{r.scenario:<34}{r.expected:>9}{r.delivered:>10}{r.duplicated:>11}{r.recovery_s:>9.1f}s"
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    (RESULTS / "chaos.json").write_text(
+        json.dumps({"date": when, "rows": [asdict(r) for r in ROWS]}, indent=2) + "\n"
+    )
+    lines = [
+        f"# Chaos suite ({when})",
+        "",
+        "`uv run --no-sync pytest tests/chaos` (also part of `make test`). Effects are counted in",
+        "each consumer's own store after recovery; recovery is from the end of the fault until",
+        "the books balance (or the service answers again).",
+        "",
+        "| scenario | workload | fault | expected | delivered | duplicated | recovery |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {r.scenario} | {r.workload} | {r.fault} | {r.expected} | {r.delivered} | "
+            f"{r.duplicated} | {r.recovery_s:.1f} s |"
+            for r in ROWS
+        ),
+    ]
+    (RESULTS / "chaos.md").write_text("\n".join(lines) + "\n")
+
+
+# ---- the stack's processes ----------------------------------------------------------------
+def spec_of(stack: Stack, name: str) -> ProcessSpec:
+    for wave in stack.waves():
+        for spec in wave:
+            if spec.name == name:
+                return spec
+    raise KeyError(name)
+
+
+def kill(stack: Stack, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
+    running = stack.table.load(name)
+    assert running is not None and running.alive(), f"{name} is not running"
+    if sig == signal.SIGTERM:
+        processes.stop(running)
+        return
+    # SIGKILL, or SIGINT (PostgreSQL's fast shutdown: it does not wait for its clients)
+    os.killpg(running.pid, sig) if sig == signal.SIGKILL else os.kill(running.pid, sig)
+    deadline = time.monotonic() + 15
+    while running.alive() and time.monotonic() < deadline:
+        processes.reap(running.pid)
+        time.sleep(0.05)
+    processes.reap(running.pid)
+    assert not running.alive(), f"{name} did not exit"
+
+
+def start(stack: Stack, name: str) -> None:
+    spec = spec_of(stack, name)
+    processes.wait_ready(spec, processes.start(spec, stack.table))
+
+
+# ---- the product, from outside --------------------------------------------------------------
+@dataclass
+class User:
+    id: str
+    auth: dict[str, str]
+
+
+def sign_up(backend: httpx.Client) -> User:
+    email = f"chaos-{uuid.uuid4().hex[:8]}@example.com"
+    answer = backend.post("/api/auth/register", json={"email": email, "password": "chaos-pass-1"})
+    assert answer.status_code == 201, answer.text
+    token = backend.post("/api/auth/login", json={"email": email, "password": "chaos-pass-1"})
+    return User(answer.json()["id"], {"Authorization": f"Bearer {token.json()['access_token']}"})
+
+
+def create_tasks(
+    base_url: str,
+    user: User,
+    count: int,
+    complete_every: int = 0,
+    workers: int = 8,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[list[str], list[str]]:
+    """`count` tasks (every `complete_every`-th completed at once); the ids the API accepted.
+    A request that fails is retried until it succeeds: the API must not lose an accepted write."""
+    created: list[str] = []
+    completed: list[str] = []
+
+    def one(i: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=30.0, headers=user.auth) as client:
+            while True:
+                try:
+                    answer = client.post(
+                        "/api/tasks", json={"title": f"chaos {i}", "tags": ["chaos"]}
+                    )
+                except httpx.TransportError:
+                    time.sleep(0.5)
+                    continue
+                if answer.status_code == 201:
+                    break
+                assert answer.status_code in (502, 503), answer.text
+                time.sleep(0.5)
+            tid = answer.json()["id"]
+            created.append(tid)
+            if complete_every and i % complete_every == 0:
+                while True:
+                    try:
+                        done = client.post(f"/api/tasks/{tid}/complete")
+                    except httpx.TransportError:
+                        time.sleep(0.5)
+                        continue
+                    if done.status_code == 200:
+                        completed.append(tid)
+                        break
+                    assert done.status_code in (502, 503), done.text
+                    time.sleep(0.5)
+            if on_progress:
+                on_progress(len(created))
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, range(count)))
+    return created, completed
+
+
+@dataclass
+class Books:
+    expected: int
+    delivered: int
+    duplicated: int
+    details: dict[str, Any]
+
+
+def books(stack: RunningStack, user: User, created: list[str], completed: list[str]) -> Books:
+    """Effects in each consumer's own store: notification-service's known tasks and
+    task_completed notifications, ai-service's activity profile."""
+    known = {
+        r[0]
+        for r in stack.query(
+            "notifications", f"SELECT task_id FROM known_tasks WHERE user_id = '{user.id}'"
+        )
+    }
+    counts = {
+        r[0]: int(r[1])
+        for r in stack.query(
+            "notifications",
+            "SELECT task_id, count(*) FROM notifications WHERE type = 'task_completed' "
+            f"AND user_id = '{user.id}' GROUP BY task_id",
+        )
+    }
+    with stack.sidecar("ai-service") as dapr:
+        answer = dapr.get(f"/v1.0/state/statestore/profile-{user.id}")
+    profile = answer.json()["value"] if answer.status_code == 200 else {"tasks": {}, "done": {}}
+    in_profile = set(profile["tasks"]) | set(profile["done"])
+    done_in_profile = set(profile["done"])
+    expected = 2 * len(created) + 2 * len(completed)
+    delivered = (
+        len(known & set(created))
+        + len(in_profile & set(created))
+        + sum(1 for t in completed if counts.get(t, 0) >= 1)
+        + len(done_in_profile & set(completed))
+    )
+    duplicated = sum(max(0, n - 1) for n in counts.values())
+    return Books(
+        expected,
+        delivered,
+        duplicated,
+        {
+            "notification-service known tasks": f"{len(known & set(created))}/{len(created)}",
+            "ai-service profile tasks": f"{len(in_profile & set(created))}/{len(created)}",
+            "task_completed notifications": f"{sum(1 for t in completed if counts.get(t, 0) >= 1)}/{len(completed)}",
+            "ai-service completions": f"{len(done_in_profile & set(completed))}/{len(completed)}",
+        },
+    )
+
+
+def balance(
+    stack: RunningStack, user: User, created: list[str], completed: list[str], timeout: float
+) -> tuple[Books, float]:
+    """Wait until every expected effect is there (or the time is up); the books and the wait."""
+    t0 = time.monotonic()
+    while True:
+        b = books(stack, user, created, completed)
+        if b.delivered >= b.expected or time.monotonic() - t0 > timeout:
+            return b, time.monotonic() - t0
+        time.sleep(1.0)
+
+
+@pytest.fixture
+def backend_url(running_stack: RunningStack) -> str:
+    return str(running_stack.endpoints["apps"]["backend"]["app_url"])
+
+
+@pytest.fixture
+def backend(backend_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=backend_url, timeout=30.0) as client:
+        yield client

@@ -1,0 +1,328 @@
+"""Eight faults on the real stack; after each, the books must balance: every effect expected
+is there once, none twice, and the time to recover is recorded (see conftest.py)."""
+
+import json
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from devstack.testing import RunningStack
+
+from .conftest import Row, balance, create_tasks, kill, sign_up, start
+
+pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
+SETTLE = 180.0  # the longest a scenario may take to balance its books after the fault
+
+
+def fault_during(
+    running_stack: RunningStack,
+    backend_url: str,
+    name: str,
+    count: int,
+    after: int,
+    down_for: float,
+    complete_every: int = 5,
+) -> tuple[list[str], list[str], float, "object"]:
+    """Create `count` tasks; once `after` are accepted, SIGKILL process `name`, restart it
+    `down_for` seconds later. Returns the ids, the moment of the restart and the user."""
+    stack = running_stack.stack
+    with httpx.Client(base_url=backend_url, timeout=30.0) as backend:
+        user = sign_up(backend)
+    restarted = threading.Event()
+    restarted_at = [0.0]
+    started = threading.Event()
+
+    def fault() -> None:
+        kill(stack, name)
+        time.sleep(down_for)
+        start(stack, name)
+        restarted_at[0] = time.monotonic()
+        restarted.set()
+
+    def progress(n: int) -> None:
+        if n >= after and not started.is_set():
+            started.set()
+            threading.Thread(target=fault, daemon=True).start()
+
+    created, completed = create_tasks(
+        backend_url, user, count, complete_every=complete_every, on_progress=progress
+    )
+    assert restarted.wait(120), f"{name} did not come back"
+    return created, completed, restarted_at[0], user
+
+
+def run_books(
+    running_stack: RunningStack,
+    book: Callable[[Row], None],
+    scenario: str,
+    workload: str,
+    fault: str,
+    created: list[str],
+    completed: list[str],
+    restarted_at: float,
+    user: object,
+) -> None:
+    b, _ = balance(running_stack, user, created, completed, SETTLE)  # type: ignore[arg-type]
+    recovery = time.monotonic() - restarted_at
+    book(
+        Row(
+            scenario,
+            workload,
+            fault,
+            b.expected,
+            b.delivered,
+            b.duplicated,
+            recovery,
+            checks=b.details,
+        )
+    )
+    assert b.delivered == b.expected, b.details
+    assert b.duplicated == 0, b.details
+
+
+def test_1_kafka_broker_killed_mid_stream(
+    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+) -> None:
+    created, completed, t, user = fault_during(running_stack, backend_url, "kafka", 500, 100, 10)
+    run_books(
+        running_stack,
+        book,
+        "1 Kafka broker SIGKILL",
+        "500 creates, 100 completes",
+        "SIGKILL at 100, restart 10 s later",
+        created,
+        completed,
+        t,
+        user,
+    )
+
+
+def test_2_notification_service_killed(
+    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+) -> None:
+    created, completed, t, user = fault_during(
+        running_stack, backend_url, "notification-service", 200, 50, 3
+    )
+    run_books(
+        running_stack,
+        book,
+        "2 notification-service SIGKILL",
+        "200 creates, 40 completes",
+        "app SIGKILL at 50, restart 3 s later",
+        created,
+        completed,
+        t,
+        user,
+    )
+
+
+def test_3_notification_sidecar_killed(
+    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+) -> None:
+    created, completed, t, user = fault_during(
+        running_stack, backend_url, "daprd-notification-service", 200, 50, 3
+    )
+    run_books(
+        running_stack,
+        book,
+        "3 notification daprd SIGKILL",
+        "200 creates, 40 completes",
+        "daprd SIGKILL at 50, restart 3 s later",
+        created,
+        completed,
+        t,
+        user,
+    )
+
+
+def test_4_backend_killed_mid_stream(
+    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+) -> None:
+    """Between commits and publishes there is always an outbox backlog under load: the kill
+    lands in it; the restarted relay publishes what was committed, once."""
+    created, completed, t, user = fault_during(running_stack, backend_url, "backend", 200, 50, 2)
+    run_books(
+        running_stack,
+        book,
+        "4 backend SIGKILL (outbox)",
+        "200 creates, 40 completes",
+        "backend SIGKILL at 50, restart 2 s later",
+        created,
+        completed,
+        t,
+        user,
+    )
+
+
+def test_5_redis_stopped(
+    running_stack: RunningStack, backend: httpx.Client, book: Callable[[Row], None]
+) -> None:
+    stack = running_stack.stack
+    user = sign_up(backend)
+    kill(stack, "redis", signal.SIGTERM)
+    try:
+        made = backend.post("/api/tasks", json={"title": "while redis is down"}, headers=user.auth)
+        listed = backend.get("/api/tasks", headers=user.auth)
+        prefs = backend.get("/api/me/preferences", headers=user.auth)
+    finally:
+        start(stack, "redis")
+    restarted = time.monotonic()
+    assert made.status_code == 201, made.text  # the cache is best effort
+    assert listed.status_code == 200 and made.json()["id"] in [
+        t["id"] for t in listed.json()["items"]
+    ]
+    assert prefs.status_code == 503 and "preference store" in prefs.json()["detail"]
+    while backend.get("/api/me/preferences", headers=user.auth).status_code != 200:
+        assert time.monotonic() - restarted < 60, "preferences did not come back"
+        time.sleep(0.5)
+    recovery = time.monotonic() - restarted
+    book(
+        Row(
+            "5 Redis stopped",
+            "create, list, preferences",
+            "SIGTERM, restart",
+            3,
+            3,
+            0,
+            recovery,
+            notes="tasks 201 and list 200 while down; preferences 503, then 200 without restarts",
+        )
+    )
+
+
+def test_6_postgres_restarted(
+    running_stack: RunningStack, backend: httpx.Client, book: Callable[[Row], None]
+) -> None:
+    stack = running_stack.stack
+    user = sign_up(backend)
+    kill(stack, "postgres", signal.SIGINT)
+    timings = []
+    try:
+        for _ in range(3):
+            t0 = time.monotonic()
+            answer = backend.post("/api/tasks", json={"title": "db down"}, headers=user.auth)
+            timings.append(time.monotonic() - t0)
+            assert answer.status_code == 503, answer.text
+            assert "unavailable" in answer.json()["detail"] and answer.headers["retry-after"]
+    finally:
+        start(stack, "postgres")
+    restarted = time.monotonic()
+    while (
+        backend.post("/api/tasks", json={"title": "db back"}, headers=user.auth).status_code != 201
+    ):
+        assert time.monotonic() - restarted < 60, "the backend did not recover"
+        time.sleep(0.5)
+    recovery = time.monotonic() - restarted
+    assert max(timings) < 10, timings
+    book(
+        Row(
+            "6 PostgreSQL restarted",
+            "creates during and after",
+            "SIGTERM, restart",
+            3,
+            3,
+            0,
+            recovery,
+            notes=f"503 in {max(timings):.2f} s at most during the outage",
+        )
+    )
+
+
+def test_7_a_poison_message_on_each_topic(
+    running_stack: RunningStack,
+    backend: httpx.Client,
+    backend_url: str,
+    book: Callable[[Row], None],
+) -> None:
+    topics = ["user.registered", "task.created", "task.updated", "task.completed", "task.deleted"]
+    poison_ids = {}
+    with running_stack.sidecar("backend") as dapr:
+        for topic in topics:
+            event_id = str(uuid.uuid4())
+            poison_ids[topic] = event_id
+            envelope = {
+                "specversion": "1.0",
+                "id": event_id,
+                "source": "chaos",
+                "type": topic,
+                "datacontenttype": "application/json",
+                "data": {"taskId": 42, "userId": [1]},
+            }
+            answer = dapr.post(
+                f"/v1.0/publish/pubsub/{topic}",
+                content=json.dumps(envelope),
+                headers={"content-type": "application/cloudevents+json"},
+            )
+            assert answer.status_code == 204, answer.text
+    t0 = time.monotonic()
+    user = sign_up(backend)
+    created, completed = create_tasks(backend_url, user, 20, complete_every=2)
+    b, _ = balance(running_stack, user, created, completed, SETTLE)
+    with running_stack.app("notification-service", app_token=True) as operator:
+        while True:
+            letters = operator.get("/dead-letters", params={"limit": 100}).json()["items"]
+            found = {d["originalTopic"] for d in letters if d["eventId"] in poison_ids.values()}
+            if found == set(topics) or time.monotonic() - t0 > SETTLE:
+                break
+            time.sleep(1)
+    recovery = time.monotonic() - t0
+    book(
+        Row(
+            "7 poison message on each topic",
+            "5 poison + 20 creates, 10 completes",
+            "undecodable payloads",
+            b.expected,
+            b.delivered,
+            b.duplicated,
+            recovery,
+            notes=f"dead-lettered: {len(found)}/5 topics",
+            checks=b.details,
+        )
+    )
+    assert found == set(topics)
+    assert b.delivered == b.expected and b.duplicated == 0, b.details
+
+
+def test_8_scheduler_restarted(
+    running_stack: RunningStack, backend: httpx.Client, book: Callable[[Row], None]
+) -> None:
+    stack = running_stack.stack
+    user = sign_up(backend)
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=85)
+    remind_at = due - timedelta(minutes=1)
+    task = backend.post(
+        "/api/tasks",
+        json={"title": "durable reminder", "due_at": due.isoformat(), "remind_before_minutes": 1},
+        headers=user.auth,
+    ).json()
+    kill(stack, "scheduler", signal.SIGKILL)
+    time.sleep(3)
+    start(stack, "scheduler")
+    restarted = time.monotonic()
+    while True:
+        items = backend.get("/api/me/notifications", headers=user.auth).json()["items"]
+        reminders = [n for n in items if n["type"] == "reminder" and n["taskId"] == task["id"]]
+        if reminders:
+            break
+        assert datetime.now(UTC) < remind_at + timedelta(seconds=30), "the reminder was lost"
+        time.sleep(0.5)
+    late = (datetime.now(UTC) - remind_at).total_seconds()
+    book(
+        Row(
+            "8 scheduler restarted",
+            "1 reminder due in 25 s",
+            "SIGKILL, restart 3 s later",
+            1,
+            len(reminders),
+            len(reminders) - 1,
+            time.monotonic() - restarted,
+            notes=f"fired {late:.1f} s after its time",
+        )
+    )
+    assert len(reminders) == 1
