@@ -170,6 +170,7 @@ async def lag_through_dapr(
     with recording(stack, "bench-observer", ("task.created",)) as observer:
         await asyncio.sleep(3)  # the observer's consumer group joins
         committed: dict[str, float] = {}
+        refused: list[int] = []
         async with aiohttp.ClientSession() as http:
             user = await sign_up(http, base)
 

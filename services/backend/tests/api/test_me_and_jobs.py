@@ -149,3 +149,51 @@ def test_reminder_job_sends_a_notification_only_while_it_still_applies(api: Api)
         ).status_code
         == 200
     )
+
+
+def test_digest_job_lists_open_tasks_due_today_or_overdue(api: Api) -> None:
+    user, auth = api.new_user()
+    api.sidecar.route("POST", "/v1.0/jobs/reminder-*").respond(204)
+    now = datetime.now(UTC).replace(microsecond=0)
+    overdue = now - timedelta(days=2)
+    later_today = now.replace(hour=23, minute=59, second=0)
+    for title, due in (
+        ("overdue one", overdue),
+        ("later today", later_today),
+        ("next week", now + timedelta(days=7)),
+        ("no date", None),
+    ):
+        body: dict[str, Any] = {"title": title, "remind_before_minutes": 0}
+        if due is not None:
+            body["due_at"] = due.isoformat()
+        assert api.client.post("/api/tasks", json=body, headers=auth).status_code == 201
+    prefs = {
+        "timezone": "UTC",
+        "digest_enabled": True,
+        "digest_time": "08:00",
+        "reminder_minutes_before": 30,
+        "channels": ["in-app", "email"],
+    }
+    api.sidecar.get(f"/v1.0/state/statestore/prefs-{user['id']}").clear().respond(
+        200, json=prefs, headers={"ETag": "1"}
+    )
+    send = api.sidecar.post("/v1.0/invoke/notification-service/method/send").respond(200, json={})
+    job = f"/job/digest-{user['id']}"
+    assert api.client.post(job, json={"userId": user["id"]}).status_code == 200
+    sent = send.last.json()
+    assert sent["type"] == "digest" and sent["channels"] == ["in-app", "email"]
+    titles = [t["title"] for t in sent["data"]["tasks"]]
+    assert titles == ["overdue one", "later today"]  # due first, nothing of tomorrow or undated
+    assert sent["idempotencyKey"] == f"digest-{user['id']}@{datetime.now(UTC).date().isoformat()}"
+    # the same day again: the same key (notification-service keeps one)
+    api.client.post(job, json={"userId": user["id"]})
+    assert send.last.json()["idempotencyKey"] == sent["idempotencyKey"]
+
+
+def test_digest_job_of_a_user_who_turned_it_off_deletes_itself(api: Api) -> None:
+    user, _ = api.new_user()
+    delete = api.sidecar.delete(f"/v1.0/jobs/digest-{user['id']}").respond(204)
+    assert (
+        api.client.post(f"/job/digest-{user['id']}", json={"userId": user["id"]}).status_code == 200
+    )
+    assert delete.called
