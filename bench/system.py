@@ -179,7 +179,10 @@ async def lag_through_dapr(
                     f"{base}/api/tasks", json={"title": f"l{i}"}, headers=user
                 ) as a:
                     body = await a.json()
-                    committed[body["id"]] = time.time()
+                    if a.status == 201:
+                        committed[body["id"]] = time.time()
+                    else:
+                        refused.append(a.status)
 
             tasks = []
             t0 = time.monotonic()
