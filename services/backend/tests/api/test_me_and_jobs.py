@@ -112,10 +112,15 @@ def test_notifications_are_read_through_notification_service(api: Api) -> None:
     ).respond(200, json={"items": []})
     assert api.client.get("/api/me/notifications?unread=true", headers=auth).json() == {"items": []}
     assert listing.last.query["unread"] == "true"
+    nid = "0b8f5f3e-0000-4000-8000-000000000001"
     api.sidecar.post(
-        f"/v1.0/invoke/notification-service/method/users/{user['id']}/notifications/n-1/read"
+        f"/v1.0/invoke/notification-service/method/users/{user['id']}/notifications/{nid}/read"
     ).respond(404, json={"detail": "not found"})
-    assert api.client.post("/api/me/notifications/n-1/read", headers=auth).status_code == 404
+    assert api.client.post(f"/api/me/notifications/{nid}/read", headers=auth).status_code == 404
+    # an id that is not one never reaches notification-service (nor reshapes the path)
+    for bad in ("n-1", "x%3Fy", "..%2F..%2Fsend"):
+        answer = api.client.post(f"/api/me/notifications/{bad}/read", headers=auth)
+        assert answer.status_code in (404, 422), (bad, answer.status_code)
 
 
 def _task_due_soon(api: Api, auth: dict[str, str]) -> dict[str, Any]:

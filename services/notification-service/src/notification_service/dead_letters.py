@@ -13,9 +13,6 @@ app itself answers only with its app token (`kubectl port-forward` + the token, 
 `make dead-letters` locally).
 """
 
-import base64
-import binascii
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dapr_common import CloudEvent, DaprClient
 from notification_service.db.models import DeadLetter, new_id
+from notification_service.paging import decode_cursor, encode_cursor
 
 SOURCE_TOPICS = (
     "user.registered",
@@ -45,10 +43,6 @@ def dead_letter_topic(topic: str) -> str:
 
 TOPICS = tuple(dead_letter_topic(t) for t in SOURCE_TOPICS)
 _ORIGINAL = {dead_letter_topic(t): t for t in SOURCE_TOPICS}
-
-
-class BadCursor(ValueError):
-    """The cursor was not made by this service."""
 
 
 class NotFound(LookupError):
@@ -102,19 +96,6 @@ async def store(
         await session.commit()
 
 
-def encode_cursor(d: DeadLetter) -> str:
-    raw = json.dumps({"k": d.received_at.isoformat(), "i": d.id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> tuple[datetime, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return datetime.fromisoformat(data["k"]), str(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise BadCursor("cursor is not valid") from exc
-
-
 async def list_dead_letters(
     session: AsyncSession,
     *,
@@ -135,7 +116,7 @@ async def list_dead_letters(
     stmt = stmt.order_by(col(DeadLetter.received_at).desc(), col(DeadLetter.id).desc())
     rows = list((await session.exec(stmt.limit(limit + 1))).all())
     items = rows[:limit]
-    return items, encode_cursor(items[-1]) if len(rows) > limit else None
+    return items, encode_cursor(items[-1].received_at, items[-1].id) if len(rows) > limit else None
 
 
 async def replay(session: AsyncSession, dapr: DaprClient, dead_letter_id: str) -> DeadLetter:

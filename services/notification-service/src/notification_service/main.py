@@ -30,6 +30,7 @@ from notification_service.api.schemas import (
 )
 from notification_service.core.config import NotificationSettings
 from notification_service.db.migrate import migrations
+from notification_service.paging import BadCursor
 
 
 def create_app(
@@ -92,7 +93,7 @@ def create_app(
                 items, next_cursor = await notifications.list_for(
                     session, user_id, unread=unread, limit=limit, cursor=cursor
                 )
-            except notifications.BadCursor as exc:
+            except BadCursor as exc:
                 raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
         return NotificationPage(
             items=[NotificationPublic.of(n) for n in items], next_cursor=next_cursor
@@ -124,7 +125,7 @@ def create_app(
                 items, next_cursor = await dead_letters.list_dead_letters(
                     session, original_topic=topic, pending=pending, limit=limit, cursor=cursor
                 )
-            except dead_letters.BadCursor as exc:
+            except BadCursor as exc:
                 raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
         return DeadLetterPage(
             items=[DeadLetterPublic.model_validate(d, from_attributes=True) for d in items],

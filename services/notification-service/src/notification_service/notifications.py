@@ -1,8 +1,5 @@
 """Storing, listing and reading notifications; one per idempotency key."""
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,11 +17,8 @@ from notification_service.db.models import (
     ProcessedEvent,
     Recipient,
 )
+from notification_service.paging import decode_cursor, encode_cursor
 from notification_service.templates import Message
-
-
-class BadCursor(ValueError):
-    """The cursor was not made by this service."""
 
 
 @dataclass(frozen=True)
@@ -108,19 +102,6 @@ def delivered(notification: Notification) -> list[str]:
     return out
 
 
-def encode_cursor(n: Notification) -> str:
-    raw = json.dumps({"k": n.created_at.isoformat(), "i": n.id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> tuple[datetime, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return datetime.fromisoformat(data["k"]), str(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise BadCursor("cursor is not valid") from exc
-
-
 async def list_for(
     session: AsyncSession, user_id: str, *, unread: bool, limit: int, cursor: str | None
 ) -> tuple[list[Notification], str | None]:
@@ -136,7 +117,7 @@ async def list_for(
     stmt = stmt.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
     rows = list((await session.exec(stmt.limit(limit + 1))).all())
     items = rows[:limit]
-    return items, encode_cursor(items[-1]) if len(rows) > limit else None
+    return items, encode_cursor(items[-1].created_at, items[-1].id) if len(rows) > limit else None
 
 
 async def mark_read(session: AsyncSession, user_id: str, notification_id: str) -> bool:

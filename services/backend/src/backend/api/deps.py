@@ -39,21 +39,32 @@ _UNAUTHORIZED = HTTPException(
 )
 
 
-async def current_user(
-    session: SessionDep,
+def current_user_id(
     tokens: TokensDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+) -> str:
+    """The user the bearer token was signed for (signature, expiry, issuer, audience checked);
+    no database read."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _UNAUTHORIZED
     try:
-        user_id = tokens.user_id(credentials.credentials)
+        return tokens.user_id(credentials.credentials)
     except InvalidToken:
         raise _UNAUTHORIZED from None
+
+
+CurrentUserId = Annotated[str, Depends(current_user_id)]
+
+
+async def user_of(session: AsyncSession, user_id: str) -> User:
     user = await session.get(User, user_id)
     if user is None:
         raise _UNAUTHORIZED
     return user
+
+
+async def current_user(session: SessionDep, user_id: CurrentUserId) -> User:
+    return await user_of(session, user_id)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

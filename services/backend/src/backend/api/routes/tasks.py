@@ -8,7 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from pydantic import AwareDatetime
 
-from backend.api.deps import CurrentUser, DaprDep, SessionDep, events_committed
+from backend.api.deps import (
+    CurrentUser,
+    CurrentUserId,
+    DaprDep,
+    SessionDep,
+    events_committed,
+    user_of,
+)
 from backend.api.schemas import Priority, TaskCreate, TaskPage, TaskPublic, TaskUpdate, etag
 from backend.db.models import User
 from backend.domain.listing import BadCursor, Cursor, Sort
@@ -55,7 +62,7 @@ async def _write(request: Request, dapr: DaprClient, user: User) -> AsyncIterato
     async with _translated():
         yield
     events_committed(request)
-    await task_cache.drop(dapr, user)
+    await task_cache.drop(dapr, user.id)
 
 
 def _now() -> datetime:
@@ -93,7 +100,7 @@ async def create(
 
 @router.get("", responses={400: {"description": "the cursor is not valid for this query"}})
 async def list_(
-    user: CurrentUser,
+    user_id: CurrentUserId,
     session: SessionDep,
     dapr: DaprDep,
     response: Response,
@@ -125,14 +132,15 @@ async def list_(
         limit=limit,
         cursor=decoded,
     )
-    if query == default and (hit := await task_cache.cached_list(dapr, user)) is not None:
+    if query == default and (hit := await task_cache.cached_list(dapr, user_id)) is not None:
         response.headers["X-Cache"] = "hit"
         return hit
+    user = await user_of(session, user_id)
     items, next_cursor = await tasks.list_tasks(session, user, query, _now())
     page = TaskPage(items=[TaskPublic.of(t) for t in items], next_cursor=next_cursor)
     if query == default:
         response.headers["X-Cache"] = "miss"
-        await task_cache.fill(dapr, user, page)
+        await task_cache.fill(dapr, user.id, page)
     return page
 
 
