@@ -1,5 +1,10 @@
 """The outbox relay: publishes committed events through the sidecar, in order, at least once.
 
+Rows go out in batches, one bulk publish per topic (a round trip per batch, not per event).
+Within a topic a user's events keep their commit order; a row Kafka refuses stays pending and
+is retried, so it may then arrive after a later event of the same user and topic. Consumers
+are built for that: their effects are keyed and once per event id.
+
 Each pass takes a transaction-scoped advisory lock, so with several backend replicas only one
 relays at a time and per-user order holds. A row is marked sent only after Dapr accepted it;
 a crash in between republishes it with the same CloudEvent id, which consumers deduplicate.
@@ -9,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -16,11 +22,25 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db.models import OutboxEvent
-from dapr_common import DaprClient, DaprError
+from dapr_common import BulkEntry, BulkPublishFailed, DaprClient, DaprError
+from dapr_common.pubsub import CLOUDEVENT_JSON
 
 log = logging.getLogger("backend.outbox")
 
 _LOCK_KEY = 0x7D0_0B0C  # any constant shared by every backend replica
+
+
+def cloud_event(row: OutboxEvent) -> dict[str, Any]:
+    """The row as the CloudEvent consumers receive: its id is the row id, its type the topic."""
+    return {
+        "specversion": "1.0",
+        "id": row.id,
+        "source": "backend",
+        "type": row.topic,
+        "datacontenttype": "application/json",
+        "time": row.created_at.isoformat(),
+        "data": row.payload,
+    }
 
 
 class OutboxRelay:
@@ -59,27 +79,42 @@ class OutboxRelay:
                 .order_by(col(OutboxEvent.seq))
                 .limit(self._batch)
             )
+            rows = list(pending.all())
             sent = 0
             failure: DaprError | None = None
-            for row in pending.all():
+            # One bulk publish per topic, rows in commit order within it (Kafka keeps the
+            # order of one partition key's messages in a batch).
+            by_topic: dict[str, list[OutboxEvent]] = {}
+            for row in rows:
+                by_topic.setdefault(row.topic, []).append(row)
+            now = datetime.now(UTC)
+            for topic, group in by_topic.items():
                 try:
-                    await self._dapr.pubsub.publish(
-                        row.topic,
-                        row.payload,
-                        event_id=row.id,
-                        event_type=row.topic,  # the CloudEvent type is the topic
-                        partition_key=row.partition_key,
+                    await self._dapr.pubsub.publish_bulk(
+                        topic,
+                        [
+                            BulkEntry(
+                                entry_id=row.id,
+                                event=cloud_event(row),
+                                content_type=CLOUDEVENT_JSON,
+                                metadata={"partitionKey": row.partition_key},
+                            )
+                            for row in group
+                        ],
                     )
-                except DaprError as exc:
-                    # Stop here so later rows never overtake this one; keep what was sent.
-                    row.attempts += 1
-                    row.last_error = str(exc)[:2000]
-                    session.add(row)
+                    refused: set[str] = set()
+                except BulkPublishFailed as exc:
+                    # Unnamed failures (the whole call refused) leave every row pending.
+                    refused = set(exc.failed) or {row.id for row in group}
                     failure = exc
-                    break
-                row.sent_at = datetime.now(UTC)
-                session.add(row)
-                sent += 1
+                for row in group:
+                    if row.id in refused:
+                        row.attempts += 1
+                        row.last_error = str(failure)[:2000]
+                    else:
+                        row.sent_at = now
+                        sent += 1
+                    session.add(row)
         if failure is not None:
             raise failure
         return sent

@@ -93,7 +93,7 @@ def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
         sidecar.get("/v1.0/state/statestore/login-failures-*").respond(204)
         sidecar.delete("/v1.0/state/statestore/login-failures-*").respond(204)
         for topic in TOPICS:
-            sidecar.post(f"/v1.0/publish/pubsub/{topic}").respond(204)
+            sidecar.post(f"/v1.0-alpha1/publish/bulk/pubsub/{topic}").respond(204)
         sidecar.get("/v1.0/secrets/secretstore/jwt-signing-key").respond(
             200, json={"jwt-signing-key": JWT_KEY}
         )
