@@ -45,9 +45,14 @@ def notifications(backend: httpx.Client, auth: dict[str, str]) -> list[dict[str,
 def test_welcome_in_app_and_by_email(running_stack: RunningStack) -> None:
     with running_stack.app("backend") as backend:
         user, auth = sign_up(backend, channels=["in-app", "email"], timezone="Asia/Tokyo")
+        # stored first, then mailed: the email's outcome is recorded a moment later
         welcome = eventually(
-            lambda: [n for n in notifications(backend, auth) if n["type"] == "welcome"],
-            "welcome notification",
+            lambda: [
+                n
+                for n in notifications(backend, auth)
+                if n["type"] == "welcome" and n["emailStatus"] is not None
+            ],
+            "welcome notification with its email's outcome",
         )
         assert welcome[0]["title"] == "Welcome, Lin!" and welcome[0]["emailStatus"] == "sent"
     (mail,) = eventually(lambda: running_stack.mail_to(user["email"]), "welcome mail")
