@@ -140,39 +140,33 @@ def create_tasks(
     A request that fails is retried until it succeeds: the API must not lose an accepted write."""
     created: list[str] = []
     completed: list[str] = []
+    limits = httpx.Limits(max_connections=workers)
+    # One client for every worker (httpx.Client is thread-safe): connections are reused.
+    client = httpx.Client(base_url=base_url, timeout=30.0, headers=user.auth, limits=limits)
+
+    def until_accepted(path: str, body: dict[str, Any] | None, accepted: int) -> httpx.Response:
+        while True:
+            try:
+                answer = client.post(path, json=body)
+            except httpx.TransportError:
+                time.sleep(0.5)
+                continue
+            if answer.status_code == accepted:
+                return answer
+            assert answer.status_code in (502, 503), answer.text
+            time.sleep(0.5)
 
     def one(i: int) -> None:
-        with httpx.Client(base_url=base_url, timeout=30.0, headers=user.auth) as client:
-            while True:
-                try:
-                    answer = client.post(
-                        "/api/tasks", json={"title": f"chaos {i}", "tags": ["chaos"]}
-                    )
-                except httpx.TransportError:
-                    time.sleep(0.5)
-                    continue
-                if answer.status_code == 201:
-                    break
-                assert answer.status_code in (502, 503), answer.text
-                time.sleep(0.5)
-            tid = answer.json()["id"]
-            created.append(tid)
-            if complete_every and i % complete_every == 0:
-                while True:
-                    try:
-                        done = client.post(f"/api/tasks/{tid}/complete")
-                    except httpx.TransportError:
-                        time.sleep(0.5)
-                        continue
-                    if done.status_code == 200:
-                        completed.append(tid)
-                        break
-                    assert done.status_code in (502, 503), done.text
-                    time.sleep(0.5)
-            if on_progress:
-                on_progress(len(created))
+        answer = until_accepted("/api/tasks", {"title": f"chaos {i}", "tags": ["chaos"]}, 201)
+        tid = answer.json()["id"]
+        created.append(tid)
+        if complete_every and i % complete_every == 0:
+            until_accepted(f"/api/tasks/{tid}/complete", None, 200)
+            completed.append(tid)
+        if on_progress:
+            on_progress(len(created))
 
-    with ThreadPoolExecutor(workers) as pool:
+    with client, ThreadPoolExecutor(workers) as pool:
         list(pool.map(one, range(count)))
     return created, completed
 

@@ -14,7 +14,7 @@ import pytest
 
 from devstack.testing import RunningStack
 
-from .conftest import Row, balance, create_tasks, kill, sign_up, start
+from .conftest import Row, User, balance, create_tasks, kill, sign_up, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
 SETTLE = 180.0  # the longest a scenario may take to balance its books after the fault
@@ -28,7 +28,7 @@ def fault_during(
     after: int,
     down_for: float,
     complete_every: int = 5,
-) -> tuple[list[str], list[str], float, "object"]:
+) -> tuple[list[str], list[str], float, User]:
     """Create `count` tasks; once `after` are accepted, SIGKILL process `name`, restart it
     `down_for` seconds later. Returns the ids, the moment of the restart and the user."""
     stack = running_stack.stack
@@ -66,9 +66,9 @@ def run_books(
     created: list[str],
     completed: list[str],
     restarted_at: float,
-    user: object,
+    user: User,
 ) -> None:
-    b, _ = balance(running_stack, user, created, completed, SETTLE)  # type: ignore[arg-type]
+    b, _ = balance(running_stack, user, created, completed, SETTLE)
     recovery = time.monotonic() - restarted_at
     book(
         Row(
