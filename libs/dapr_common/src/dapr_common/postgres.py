@@ -9,8 +9,10 @@ import json
 import os
 import re
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -23,6 +25,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from dapr_common.client import DaprClient
 
 
 class PostgresSettings(BaseSettings):
@@ -57,6 +62,21 @@ def make_engine(url: URL | str, pool_size: int = 10) -> AsyncEngine:
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 15},
     )
+
+
+@asynccontextmanager
+async def open_database(
+    dapr: "DaprClient", settings: PostgresSettings, migrations: "Migrations"
+) -> AsyncIterator[AsyncEngine]:
+    """The app's engine: password from the secret store, schema checked against the code's
+    migrations (SchemaBehind if older), disposed on exit, also when the check fails."""
+    password = await dapr.secrets.value(settings.postgres_password_secret)
+    engine = make_engine(settings.database_url(password), settings.postgres_pool_size)
+    try:
+        await migrations.ensure_current(engine)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def database_unavailable(exc: BaseException) -> bool:

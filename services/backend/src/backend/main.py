@@ -22,7 +22,7 @@ from dapr_common.postgres import (
     RejectNulCharacters,
     database_ready,
     install_database_unavailable_handler,
-    make_engine,
+    open_database,
     session_factory,
 )
 
@@ -43,13 +43,10 @@ def create_app(
             # The sidecar serves its API before it reaches the app: wait for it, read the
             # secrets, and refuse a database schema older than this code.
             await dapr.wait_until_ready()
-            password = await dapr.secrets.value(config.postgres_password_secret)
             app.state.tokens = TokenIssuer(
                 await dapr.secrets.value(config.jwt_key_secret), config.token_lifetime
             )
-            engine = make_engine(config.database_url(password), config.postgres_pool_size)
-            try:
-                await migrations.ensure_current(engine)
+            async with open_database(dapr, config, migrations) as engine:
                 app.state.engine = engine
                 app.state.sessions = session_factory(engine)
                 app.state.relay = OutboxRelay(app.state.sessions, dapr)
@@ -63,8 +60,6 @@ def create_app(
                         relay.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
                             await relay
-            finally:
-                await engine.dispose()
 
     app = FastAPI(
         title="backend",

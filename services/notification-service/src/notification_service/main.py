@@ -15,7 +15,7 @@ from dapr_common.postgres import (
     RejectNulCharacters,
     database_ready,
     install_database_unavailable_handler,
-    make_engine,
+    open_database,
     session_factory,
 )
 from notification_service import dead_letters, events, mailer, notifications
@@ -45,15 +45,10 @@ def create_app(
         async with DaprClient(dapr_settings) as dapr:
             app.state.dapr = dapr
             await dapr.wait_until_ready()
-            password = await dapr.secrets.value(conf.postgres_password_secret)
-            engine = make_engine(conf.database_url(password), conf.postgres_pool_size)
-            await migrations.ensure_current(engine)
-            app.state.engine = engine
-            app.state.sessions = session_factory(engine)
-            try:
+            async with open_database(dapr, conf, migrations) as engine:
+                app.state.engine = engine
+                app.state.sessions = session_factory(engine)
                 yield
-            finally:
-                await engine.dispose()
 
     app = FastAPI(
         title="notification-service",
