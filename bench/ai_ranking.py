@@ -22,20 +22,19 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TAGS = ["work", "home", "health", "errands", "study", "family", "money", "garden"]
 
 
-def workload(n_tasks: int, n_done: int, seed: int = 7) -> tuple[list[OpenTask], profile.Profile]:
+def workload(n_tasks: int, n_done: int, seed: int = 7) -> tuple[list[OpenTask], profile.History]:
     rnd = random.Random(seed)
     p = None
     for i in range(n_done):
         done = NOW - timedelta(minutes=rnd.randrange(1, 60 * 24 * 120))
-        p = profile.announced(
-            p,
-            task_id=f"d{i}",
+        facts = profile.announced(
+            None,
             tags=rnd.sample(TAGS, rnd.randrange(0, 3)),
             priority="medium",
             due_at=done + timedelta(hours=rnd.randrange(-48, 48)),
             changed_at=done - timedelta(days=1),
         )
-        p = profile.completed(p, task_id=f"d{i}", completed_at=done)
+        p = profile.recorded(p, task_id=f"d{i}", facts=profile.completed(facts, completed_at=done))
     tasks = [
         OpenTask(
             id=f"t{i}",

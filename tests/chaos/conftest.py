@@ -197,10 +197,12 @@ def books(stack: RunningStack, user: User, created: list[str], completed: list[s
         )
     }
     with stack.sidecar("ai-service") as dapr:
-        answer = dapr.get(f"/v1.0/state/statestore/profile-{user.id}")
-    profile = answer.json()["value"] if answer.status_code == 200 else {"tasks": {}, "done": {}}
-    in_profile = set(profile["tasks"]) | set(profile["done"])
-    done_in_profile = set(profile["done"])
+        keys = [f"task-{t}" for t in created]
+        found = dapr.post("/v1.0/state/statestore/bulk", json={"keys": keys}).json()
+        answer = dapr.get(f"/v1.0/state/statestore/history-{user.id}")
+    in_profile = {e["key"].removeprefix("task-") for e in found if "data" in e}
+    history = answer.json() if answer.status_code == 200 else {"done": {}}
+    done_in_profile = set(history["done"])
     expected = 2 * len(created) + 2 * len(completed)
     delivered = (
         len(known & set(created))
@@ -215,7 +217,7 @@ def books(stack: RunningStack, user: User, created: list[str], completed: list[s
         duplicated,
         {
             "notification-service known tasks": f"{len(known & set(created))}/{len(created)}",
-            "ai-service profile tasks": f"{len(in_profile & set(created))}/{len(created)}",
+            "ai-service task facts": f"{len(in_profile & set(created))}/{len(created)}",
             "task_completed notifications": f"{sum(1 for t in completed if counts.get(t, 0) >= 1)}/{len(completed)}",
             "ai-service completions": f"{len(done_in_profile & set(completed))}/{len(completed)}",
         },

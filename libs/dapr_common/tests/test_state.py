@@ -121,3 +121,38 @@ async def test_save_many(dapr: DaprClient, sidecar: FakeSidecar) -> None:
         {"key": "a", "value": 1},
         {"key": "b", "value": 2, "etag": "5"},
     ]
+
+
+async def test_update_inserts_then_retries_a_lost_race(
+    dapr: DaprClient, sidecar: FakeSidecar
+) -> None:
+    sidecar.get("/v1.0/state/statestore/k").respond(204).respond(200, json=5, headers={"etag": "2"})
+    save = (
+        sidecar.post("/v1.0/state/statestore")
+        .respond(409, json={"errorCode": "ERR_STATE_SAVE", "message": "etag"})
+        .respond(204)
+    )
+    assert await dapr.state.update("k", lambda v: (v or 0) + 1, ttl=60) == 6
+    first, second = (c.json()[0] for c in save.calls)
+    assert first == {
+        "key": "k",
+        "value": 1,
+        "etag": "0",
+        "options": {"concurrency": "first-write"},
+        "metadata": {"ttlInSeconds": "60"},
+    }
+    assert second["value"] == 6 and second["etag"] == "2"
+
+
+async def test_update_that_changes_nothing_writes_nothing(
+    dapr: DaprClient, sidecar: FakeSidecar
+) -> None:
+    sidecar.get("/v1.0/state/statestore/k").respond(200, json={"a": 1}, headers={"etag": "2"})
+    assert await dapr.state.update("k", lambda v: v) == {"a": 1}  # no POST is scripted
+
+
+async def test_update_gives_up_after_its_attempts(dapr: DaprClient, sidecar: FakeSidecar) -> None:
+    sidecar.get("/v1.0/state/statestore/k").respond(200, json=1, headers={"etag": "2"})
+    sidecar.post("/v1.0/state/statestore").respond(409, json={"message": "etag"})
+    with pytest.raises(ETagMismatch, match="still contended after 3 attempts"):
+        await dapr.state.update("k", lambda v: v + 1, attempts=3)

@@ -1,106 +1,139 @@
 """The activity profile: built from task events, the same whatever the order or repetition."""
 
+import asyncio
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from ai_service import profile
+from ai_service import events, profile
 
 T0 = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Paris
+USER = "u1"
 
 
-def events() -> list[tuple[str, dict[str, object]]]:
+class MemoryStore:
+    """`dapr.state.update` over a dict, TTLs recorded."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.ttls: dict[str, timedelta | None] = {}
+
+    async def update(
+        self, key: str, change: Callable[[Any], Any], *, ttl: timedelta | None = None
+    ) -> Any:
+        new = change(self.values.get(key))
+        if new != self.values.get(key):
+            self.values[key], self.ttls[key] = new, ttl
+        return new
+
+
+Event = Callable[[MemoryStore], Any]
+
+
+def announce(task_id: str, tags: list[str], due: datetime | None, changed: datetime) -> Event:
+    def change(f: Any) -> profile.Facts:
+        return profile.announced(f, tags=tags, priority="high", due_at=due, changed_at=changed)
+
+    return lambda s: events.apply(s, USER, task_id, change, events.OPEN_TTL)
+
+
+def complete(task_id: str, at: datetime) -> Event:
+    def change(f: Any) -> profile.Facts:
+        return profile.completed(f, completed_at=at)
+
+    return lambda s: events.apply(s, USER, task_id, change, events.CLOSED_TTL)
+
+
+def delete(task_id: str) -> Event:
+    return lambda s: events.apply(s, USER, task_id, profile.deleted, events.CLOSED_TTL)
+
+
+def stream() -> list[Event]:
     return [
-        (
-            "announced",
-            {
-                "task_id": "a",
-                "tags": ["work"],
-                "priority": "high",
-                "due_at": T0,
-                "changed_at": T0 - timedelta(days=1),
-            },
-        ),
-        (
-            "announced",
-            {
-                "task_id": "a",
-                "tags": ["work", "deep"],
-                "priority": "high",
-                "due_at": T0 + timedelta(hours=2),
-                "changed_at": T0 - timedelta(hours=5),
-            },
-        ),
-        ("completed", {"task_id": "a", "completed_at": T0 + timedelta(hours=1)}),
-        (
-            "announced",
-            {"task_id": "b", "tags": ["home"], "priority": "low", "due_at": None, "changed_at": T0},
-        ),
-        ("deleted", {"task_id": "b"}),
+        announce("a", ["work"], T0, T0 - timedelta(days=1)),
+        announce("a", ["work", "deep"], T0 + timedelta(hours=2), T0 - timedelta(hours=5)),
+        complete("a", T0 + timedelta(hours=1)),
+        announce("b", ["home"], None, T0),
+        delete("b"),
     ]
 
 
-def apply(seq: list[tuple[str, dict[str, object]]]) -> profile.Profile:
-    p = None
-    for kind, args in seq:
-        p = getattr(profile, kind)(p, **args)
-    assert p is not None
-    return p
+def run(seq: list[Event]) -> dict[str, Any]:
+    store = MemoryStore()
+
+    async def go() -> None:
+        for event in seq:
+            await event(store)
+
+    asyncio.run(go())
+    return store.values
 
 
-def test_completion_keeps_the_newest_facts() -> None:
-    p = apply(events())
-    assert p["tasks"] == {}
-    done = p["done"]["a"]
-    assert (
-        done["tags"] == ["deep", "work"] and done["dueAt"] == (T0 + timedelta(hours=2)).isoformat()
-    )
+def test_completion_keeps_the_newest_facts_and_only_completions_reach_the_history() -> None:
+    values = run(stream())
+    done = values[events.history_key(USER)]["done"]
+    assert list(done) == ["a"]
+    assert done["a"]["tags"] == ["deep", "work"]
+    assert done["a"]["dueAt"] == (T0 + timedelta(hours=2)).isoformat()
+    assert done["a"]["completedAt"] == (T0 + timedelta(hours=1)).isoformat()
+    assert values[events.task_key("b")]["deleted"] is True
 
 
 def test_any_order_and_any_repetition_give_the_same_profile() -> None:
-    expected = apply(events())
-    for order in itertools.permutations(events()):
-        # deletion before the announcement it deletes is the one order that cannot converge:
-        # task.deleted comes after task.created for the same task in the backend's outbox,
-        # and both share a partition key (the user id) on different topics; skip those.
+    expected = run(stream())
+    orders = list(itertools.permutations(stream()))
+    assert len(orders) == 120
+    for order in orders:
         seq = list(order)
-        kinds = [(k, a["task_id"]) for k, a in seq]
-        if kinds.index(("deleted", "b")) < kinds.index(("announced", "b")):
-            continue
-        assert apply(seq) == expected
-        assert apply(seq + seq) == expected
+        assert run(seq) == expected
+        assert run(seq + seq[::-1]) == expected
+
+
+def test_closed_tasks_expire_sooner_than_open_ones() -> None:
+    store = MemoryStore()
+
+    async def go() -> None:
+        await announce("a", [], None, T0)(store)
+        await announce("b", [], None, T0)(store)
+        await complete("b", T0)(store)
+
+    asyncio.run(go())
+    assert store.ttls[events.task_key("a")] == events.OPEN_TTL
+    assert store.ttls[events.task_key("b")] == events.CLOSED_TTL < events.OPEN_TTL
+
+
+def completion(
+    history: profile.History | None, task_id: str, done: datetime, due: datetime | None = None
+) -> profile.History:
+    facts = profile.announced(None, tags=["work"], priority="medium", due_at=due, changed_at=done)
+    facts = profile.completed(facts, completed_at=done)
+    return profile.recorded(history, task_id=task_id, facts=facts)
 
 
 def test_summary_tag_share_daypart_and_lateness() -> None:
-    p = None
+    h = None
     for day in range(4):
         done = T0 + timedelta(days=day)
-        p = profile.announced(
-            p,
-            task_id=f"t{day}",
-            tags=["work"],
-            priority="medium",
-            due_at=done - timedelta(hours=24),
-            changed_at=done,
-        )
-        p = profile.completed(p, task_id=f"t{day}", completed_at=done)
-    summary = profile.summarize(p, "Europe/Paris")
+        h = completion(h, f"t{day}", done, due=done - timedelta(hours=24))
+    summary = profile.summarize(h, "Europe/Paris")
     assert summary.completions == 4
     assert summary.tag_share == {"work": 1.0}
     assert summary.tag_daypart == {"work": ("morning", 1.0)}
     assert summary.average_lateness_hours == 24
-    assert profile.summarize(p, "America/Los_Angeles").tag_daypart == {"work": ("night", 1.0)}
+    assert profile.summarize(h, "America/Los_Angeles").tag_daypart == {"work": ("night", 1.0)}
 
 
-def test_history_is_bounded() -> None:
-    p = None
+def test_history_is_bounded_and_keeps_the_latest() -> None:
+    h = None
     for i in range(profile.MAX_DONE + 20):
-        p = profile.completed(p, task_id=f"t{i}", completed_at=T0 + timedelta(minutes=i))
-    assert p is not None and len(p["done"]) == profile.MAX_DONE
-    assert "t0" not in p["done"] and f"t{profile.MAX_DONE + 19}" in p["done"]
+        h = completion(h, f"t{i}", T0 + timedelta(minutes=i))
+    assert h is not None and len(h["done"]) == profile.MAX_DONE
+    assert "t0" not in h["done"] and f"t{profile.MAX_DONE + 19}" in h["done"]
+    assert completion(h, "t0", T0) == h  # a redelivered old completion is trimmed again
 
 
 def test_no_statistics_before_enough_history() -> None:
-    p = profile.completed(None, task_id="x", completed_at=T0)
-    summary = profile.summarize(p)
+    summary = profile.summarize(completion(None, "x", T0))
     assert summary.completions == 1 and summary.tag_daypart == {}
     assert summary.average_lateness_hours is None

@@ -37,15 +37,14 @@ def histories(draw: st.DrawFn) -> profile.Summary:
     for i in range(draw(st.integers(0, 30))):
         done = NOW - timedelta(minutes=draw(st.integers(1, 60 * 24 * 90)))
         late = draw(st.one_of(st.none(), st.integers(-5000, 5000)))
-        p = profile.announced(
-            p,
-            task_id=f"h{i}",
+        facts = profile.announced(
+            None,
             tags=draw(TAGS),
             priority="medium",
             due_at=done - timedelta(minutes=late) if late is not None else None,
             changed_at=done,
         )
-        p = profile.completed(p, task_id=f"h{i}", completed_at=done)
+        p = profile.recorded(p, task_id=f"h{i}", facts=profile.completed(facts, completed_at=done))
     return profile.summarize(p, draw(st.sampled_from(["UTC", "Asia/Tokyo", "America/Denver"])))
 
 

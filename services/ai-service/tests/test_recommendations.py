@@ -72,7 +72,7 @@ def client(sidecar: FakeSidecar) -> Iterator[TestClient]:
 
 
 def test_endpoint_contract(client: TestClient, sidecar: FakeSidecar) -> None:
-    sidecar.get("/v1.0/state/statestore/profile-u1").respond(204)
+    sidecar.get("/v1.0/state/statestore/history-u1").respond(204)
     body = {
         "userId": "u1",
         "now": NOW.isoformat(),
@@ -105,20 +105,21 @@ def test_endpoint_contract(client: TestClient, sidecar: FakeSidecar) -> None:
 
 
 def history_of(*completions: tuple[list[str], datetime, datetime | None]) -> dict[str, Any]:
-    p = profile.empty()
+    h: profile.History = {"done": {}}
     for i, (tags, done_at, due) in enumerate(completions):
-        p = profile.announced(
-            p, task_id=f"h{i}", tags=tags, priority="medium", due_at=due, changed_at=done_at
+        facts = profile.announced(
+            None, tags=tags, priority="medium", due_at=due, changed_at=done_at
         )
-        p = profile.completed(p, task_id=f"h{i}", completed_at=done_at)
-    return p
+        facts = profile.completed(facts, completed_at=done_at)
+        h = profile.recorded(h, task_id=f"h{i}", facts=facts)
+    return h
 
 
 def test_the_profile_explains_the_ranking(client: TestClient, sidecar: FakeSidecar) -> None:
     morning = NOW.replace(hour=8)  # 09:00 in Paris
     stored = history_of(*[(["work"], morning - timedelta(days=d), None) for d in range(1, 5)])
-    sidecar.get("/v1.0/state/statestore/profile-u2").respond(
-        200, json={"value": stored, "applied": ["e1"]}, headers={"ETag": "3"}
+    sidecar.get("/v1.0/state/statestore/history-u2").respond(
+        200, json=stored, headers={"ETag": "3"}
     )
     body = {
         "userId": "u2",
@@ -139,7 +140,7 @@ def test_the_profile_explains_the_ranking(client: TestClient, sidecar: FakeSidec
 
 
 def test_without_the_profile_it_still_ranks(client: TestClient, sidecar: FakeSidecar) -> None:
-    sidecar.get("/v1.0/state/statestore/profile-u3").respond(500, json={"message": "redis down"})
+    sidecar.get("/v1.0/state/statestore/history-u3").respond(500, json={"message": "redis down"})
     body = {"userId": "u3", "tasks": [{"id": "a", "title": "a"}]}
     answer = client.post("/get-recommendations", json=body, headers={"dapr-api-token": "s3cret"})
     assert answer.status_code == 200 and answer.json()["usedHistory"] is False

@@ -9,8 +9,6 @@ failed ETag check, so marker-plus-effect in a state transaction is not atomic th
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dapr_common.errors import ETagMismatch
-
 if TYPE_CHECKING:
     from dapr_common.client import DaprClient
 
@@ -51,24 +49,16 @@ class StateStoreProcessedEvents:
     async def apply_once(self, key: str, event_id: str, change: Callable[[Any], Any]) -> bool:
         """Set the value at `key` to `change(current or None)` unless `event_id` already did;
         True when applied now, False for a redelivery."""
-        for _ in range(self._attempts):
-            item = await self._client.state.get(key, store=self._store)
-            envelope = item.value if item is not None else {"value": None, "applied": []}
-            if event_id in envelope["applied"]:
-                return False
-            applied = [*envelope["applied"], event_id][-self._remember :]
-            new = {"value": change(envelope["value"]), "applied": applied}
-            try:
-                if item is None:
-                    # Insert-only: a concurrent first insert makes this one lose and retry.
-                    await self._client.state.save(
-                        key, new, etag="0", concurrency="first-write", store=self._store
-                    )
-                else:
-                    await self._client.state.save(
-                        key, new, etag=item.etag, concurrency="first-write", store=self._store
-                    )
-            except ETagMismatch:
-                continue
-            return True
-        raise ETagMismatch(f"{key}: still contended after {self._attempts} attempts", status=409)
+        applied = False
+
+        def step(envelope: Any) -> Any:
+            nonlocal applied
+            envelope = envelope or {"value": None, "applied": []}
+            applied = event_id not in envelope["applied"]
+            if not applied:
+                return envelope
+            ids = [*envelope["applied"], event_id][-self._remember :]
+            return {"value": change(envelope["value"]), "applied": ids}
+
+        await self._client.state.update(key, step, attempts=self._attempts, store=self._store)
+        return applied

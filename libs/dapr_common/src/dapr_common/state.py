@@ -1,9 +1,12 @@
 """State building block: get, save (TTL, ETag, concurrency), delete, bulk get, transactions."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
+
+from dapr_common.errors import ETagMismatch
 
 if TYPE_CHECKING:
     from dapr_common.client import DaprClient
@@ -113,6 +116,40 @@ class State:
         only), a lost race raises ETagMismatch; `ttl` makes the item expire."""
         item = _item(key, value, etag, concurrency, consistency, ttl, metadata)
         await self._client.request("POST", self._path(store), json=[item])
+
+    async def update(
+        self,
+        key: str,
+        change: Callable[[Any], Any],
+        *,
+        ttl: int | timedelta | None = None,
+        attempts: int = 20,
+        store: str | None = None,
+    ) -> Any:
+        """Read-modify-write under the key's ETag: store `change(current value or None)` and
+        return it. A concurrent writer makes this re-read and call `change` again, so `change`
+        must be a pure function of the value. When it returns the value unchanged nothing is
+        written. After `attempts` lost races, ETagMismatch (409)."""
+        for _ in range(attempts):
+            item = await self.get(key, store=store)
+            current = None if item is None else item.value
+            new = change(current)
+            if item is not None and new == current:
+                return current
+            try:
+                # No item yet: ETag "0" with first-write is insert-only; a concurrent insert wins.
+                await self.save(
+                    key,
+                    new,
+                    etag=item.etag if item is not None else "0",
+                    concurrency="first-write",
+                    ttl=ttl,
+                    store=store,
+                )
+            except ETagMismatch:
+                continue
+            return new
+        raise ETagMismatch(f"{key}: still contended after {attempts} attempts", status=409)
 
     async def save_many(self, items: list[Upsert], *, store: str | None = None) -> None:
         """Write several values in one call (not atomic: use `transaction` for that)."""

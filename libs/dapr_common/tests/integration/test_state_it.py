@@ -88,3 +88,25 @@ async def test_processed_events_under_concurrent_redelivery(own: DaprClient) -> 
     )
     assert sum(results) == 20
     assert await processed.read(counter) == 20
+
+
+async def test_update_under_concurrency_loses_no_change(own: DaprClient) -> None:
+    """30 concurrent read-modify-writes of one key: each lands exactly once."""
+    counter = key()
+    results = await asyncio.gather(
+        *(own.state.update(counter, lambda v: (v or 0) + 1, attempts=200) for _ in range(30))
+    )
+    assert sorted(results) == list(range(1, 31))
+    item = await own.state.get(counter)
+    assert item is not None and item.value == 30
+
+
+async def test_update_with_a_ttl_expires(own: DaprClient) -> None:
+    k = key()
+    assert await own.state.update(k, lambda v: {"n": 1}, ttl=1) == {"n": 1}
+    assert await own.state.update(k, lambda v: {"n": v["n"] + 1}, ttl=1) == {"n": 2}
+    for _ in range(60):
+        if await own.state.get(k) is None:
+            return
+        await asyncio.sleep(0.25)
+    raise AssertionError("updated item outlived its 1 s TTL by 15 s")

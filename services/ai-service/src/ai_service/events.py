@@ -1,24 +1,62 @@
 """ai-service's subscriptions: the backend's task events build each user's activity profile.
 
-One state-store value per user (`profile-<user id>`), changed once per CloudEvent id
-(StateStoreProcessedEvents writes the change and the id in one ETag-guarded write). The
-profile's facts are keyed by task id, so a replayed or reordered stream converges too.
+Each event changes the small facts value of its task (`task-<task id>`, ETag-guarded) and, once
+the task is completed, the user's history (`history-<user id>`). Both converge whatever the
+order or repetition of deliveries (profile.py), which is what makes these subscribers
+idempotent: a redelivered event rewrites nothing. Values expire through state TTLs: a task's
+facts a year after the last announcement, 30 days after the last completion or the deletion.
 """
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from fastapi import Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from ai_service import profile
-from dapr_common import CloudEvent, StateStoreProcessedEvents, Subscriptions
+from dapr_common import CloudEvent, Subscriptions
 
 subscriptions = Subscriptions()
 
+OPEN_TTL = timedelta(days=365)
+CLOSED_TTL = timedelta(days=30)
+HISTORY_TTL = timedelta(days=365)
 
-def key(user_id: str) -> str:
-    return f"profile-{user_id}"
+
+def task_key(task_id: str) -> str:
+    return f"task-{task_id}"
+
+
+def history_key(user_id: str) -> str:
+    return f"history-{user_id}"
+
+
+class Store(Protocol):
+    """`dapr.state` as used here (an in-memory one in the tests)."""
+
+    async def update(
+        self, key: str, change: Callable[[Any], Any], *, ttl: timedelta | None = None
+    ) -> Any: ...
+
+
+async def apply(
+    store: Store,
+    user_id: str,
+    task_id: str,
+    change: Callable[[Any], profile.Facts],
+    ttl: timedelta,
+) -> None:
+    """One event: change the task's facts, then carry a completed task's facts to the
+    user's history (again on a redelivery, which also finishes a write a crash cut short)."""
+    facts = await store.update(task_key(task_id), change, ttl=ttl)
+    if "completedAt" in facts:
+        await store.update(
+            history_key(user_id),
+            lambda h: profile.recorded(h, task_id=task_id, facts=facts),
+            ttl=HISTORY_TTL,
+        )
 
 
 class Incoming(BaseModel):
@@ -44,24 +82,17 @@ class TaskDeleted(Incoming):
     pass
 
 
-def _profiles(request: Request) -> StateStoreProcessedEvents:
-    return StateStoreProcessedEvents(request.app.state.dapr)
-
-
 async def _announced(event: CloudEvent[TaskAnnounced], request: Request) -> None:
     t = event.data
     changed = t.updated_at or t.created_at or datetime.fromtimestamp(0, UTC)
-    await _profiles(request).apply_once(
-        key(t.user_id),
-        event.id,
-        lambda p: profile.announced(
-            p,
-            task_id=t.task_id,
-            tags=t.tags,
-            priority=t.priority,
-            due_at=t.due_at,
-            changed_at=changed,
+    await apply(
+        request.app.state.dapr.state,
+        t.user_id,
+        t.task_id,
+        lambda f: profile.announced(
+            f, tags=t.tags, priority=t.priority, due_at=t.due_at, changed_at=changed
         ),
+        OPEN_TTL,
     )
 
 
@@ -78,16 +109,16 @@ async def on_task_updated(event: CloudEvent[TaskAnnounced], request: Request) ->
 @subscriptions.topic("task.completed", model=TaskCompleted, dead_letter_topic="dlq-task-completed")
 async def on_task_completed(event: CloudEvent[TaskCompleted], request: Request) -> None:
     t = event.data
-    await _profiles(request).apply_once(
-        key(t.user_id),
-        event.id,
-        lambda p: profile.completed(p, task_id=t.task_id, completed_at=t.completed_at),
+    await apply(
+        request.app.state.dapr.state,
+        t.user_id,
+        t.task_id,
+        lambda f: profile.completed(f, completed_at=t.completed_at),
+        CLOSED_TTL,
     )
 
 
 @subscriptions.topic("task.deleted", model=TaskDeleted, dead_letter_topic="dlq-task-deleted")
 async def on_task_deleted(event: CloudEvent[TaskDeleted], request: Request) -> None:
     t = event.data
-    await _profiles(request).apply_once(
-        key(t.user_id), event.id, lambda p: profile.deleted(p, task_id=t.task_id)
-    )
+    await apply(request.app.state.dapr.state, t.user_id, t.task_id, profile.deleted, CLOSED_TTL)

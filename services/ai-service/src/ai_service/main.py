@@ -20,7 +20,6 @@ from dapr_common import (
     DaprClient,
     DaprError,
     DaprSettings,
-    StateStoreProcessedEvents,
     health_router,
     require_app_token,
 )
@@ -94,10 +93,9 @@ def create_app(settings: DaprSettings | None = None) -> FastAPI:
         history, used = None, False
         if body.user_id:
             try:
-                stored = await StateStoreProcessedEvents(request.app.state.dapr).read(
-                    events.key(body.user_id)
-                )
-                history, used = profile.summarize(stored, body.timezone), True
+                stored = await request.app.state.dapr.state.get(events.history_key(body.user_id))
+                history = profile.summarize(stored.value if stored else None, body.timezone)
+                used = True
             except DaprError as exc:
                 log.warning("ranking without history: the profile is unreadable (%s)", exc)
         tasks = [

@@ -1,9 +1,12 @@
 """A user's activity profile, built from the backend's task events: what they finish, when,
-and how late. Pure data and functions, no I/O; main.py keeps one per user in the state store.
+and how late. Pure data and functions, no I/O; events.py keeps them in the state store.
 
-The profile is a set of facts keyed by task id (`tasks`: open tasks' tags, priority and due
-date; `done`: completions), so applying an event twice, or events out of order across topics,
-or the whole stream again, lands on the same profile. Statistics are derived when read.
+Two kinds of value, each a set of facts that converges whatever the order or repetition of
+the events, so the subscribers need no record of processed event ids:
+- `Facts`, one per task: its newest tags, priority and due date (by `changedAt`), plus
+  `completedAt` once completed and `deleted` once deleted. Small, written once per event.
+- `History`, one per user: the facts of its last MAX_DONE completed tasks, keyed by task id.
+  Written only when a completed task's facts change. Statistics are derived when read.
 """
 
 from collections import Counter
@@ -12,17 +15,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-MAX_OPEN = 2000  # facts about open tasks kept per user (oldest announcements go first)
 MAX_DONE = 500  # completions kept per user: the recent past is what predicts
 MIN_HISTORY = 3  # completions before the profile says anything
 
-Profile = dict[str, Any]
+Facts = dict[str, Any]
+History = dict[str, Any]  # {"done": {task id: Facts with completedAt}}
 
 DAYPARTS = (("night", 0, 5), ("morning", 5, 12), ("afternoon", 12, 17), ("evening", 17, 22))
-
-
-def empty() -> Profile:
-    return {"tasks": {}, "done": {}}
 
 
 def daypart(hour: int) -> str:
@@ -33,47 +32,56 @@ def daypart(hour: int) -> str:
 
 
 def announced(
-    profile: Profile | None,
+    facts: Facts | None,
     *,
-    task_id: str,
     tags: list[str],
     priority: str,
     due_at: datetime | None,
     changed_at: datetime,
-) -> Profile:
-    """task.created / task.updated: remember the newest facts about the task."""
-    p = _copy(profile)
-    facts = {
+) -> Facts:
+    """task.created / task.updated: the newest announcement's facts win."""
+    new = {
         "tags": sorted(set(tags)),
         "priority": priority,
         "dueAt": due_at.astimezone(UTC).isoformat() if due_at else None,
         "changedAt": changed_at.astimezone(UTC).isoformat(),
     }
-    current = p["tasks"].get(task_id) or p["done"].get(task_id)
-    if current is not None and current.get("changedAt", "") > facts["changedAt"]:
-        return p  # an older announcement arriving late
-    if task_id in p["done"]:
-        p["done"][task_id] = {**p["done"][task_id], **facts}
-    else:
-        p["tasks"][task_id] = facts
-        _trim(p["tasks"], MAX_OPEN, "changedAt")
-    return p
+    current = facts or {}
+    if current.get("changedAt", "") >= new["changedAt"]:
+        return current  # the same announcement again, or an older one arriving late
+    return {**current, **new}
 
 
-def completed(profile: Profile | None, *, task_id: str, completed_at: datetime) -> Profile:
-    """task.completed: the task's facts become a completion."""
-    p = _copy(profile)
-    facts = p["tasks"].pop(task_id, None) or p["done"].get(task_id) or {}
-    p["done"][task_id] = {**facts, "completedAt": completed_at.astimezone(UTC).isoformat()}
-    _trim(p["done"], MAX_DONE, "completedAt")
-    return p
+def completed(facts: Facts | None, *, completed_at: datetime) -> Facts:
+    """task.completed: the latest completion time is kept."""
+    current = facts or {}
+    at = completed_at.astimezone(UTC).isoformat()
+    return current if current.get("completedAt", "") >= at else {**current, "completedAt": at}
 
 
-def deleted(profile: Profile | None, *, task_id: str) -> Profile:
-    """task.deleted: an open task is forgotten; a completion stays part of the history."""
-    p = _copy(profile)
-    p["tasks"].pop(task_id, None)
-    return p
+def deleted(facts: Facts | None) -> Facts:
+    """task.deleted: marked, so the facts can expire sooner; a completion stays in the history."""
+    return {**(facts or {}), "deleted": True}
+
+
+def recorded(history: History | None, *, task_id: str, facts: Facts) -> History:
+    """A completed task's facts into the user's history (the most informed facts win)."""
+    done = dict((history or {}).get("done", {}))
+    entry = {k: v for k, v in facts.items() if k != "deleted"}
+    current = done.get(task_id)
+    if current is not None and _rank(current) >= _rank(entry):
+        return history or {"done": done}
+    done[task_id] = entry
+    if len(done) > MAX_DONE:
+        for old, _ in sorted(done.items(), key=lambda kv: (kv[1]["completedAt"], kv[0]))[
+            : len(done) - MAX_DONE
+        ]:
+            del done[old]
+    return {"done": done}
+
+
+def _rank(facts: Facts) -> tuple[str, str]:
+    return (facts.get("changedAt", ""), facts.get("completedAt", ""))
 
 
 @dataclass(frozen=True)
@@ -84,8 +92,8 @@ class Summary:
     average_lateness_hours: float | None  # completed - due, over completions with a due date
 
 
-def summarize(profile: Profile | None, timezone: str = "UTC") -> Summary:
-    done = list((profile or empty())["done"].values())
+def summarize(history: History | None, timezone: str = "UTC") -> Summary:
+    done = list((history or {}).get("done", {}).values())
     tz = zone(timezone)
     tag_counts: Counter[str] = Counter()
     tag_parts: dict[str, Counter[str]] = {}
@@ -113,19 +121,6 @@ def summarize(profile: Profile | None, timezone: str = "UTC") -> Summary:
         if len(lateness) >= MIN_HISTORY
         else None,
     )
-
-
-def _copy(profile: Profile | None) -> Profile:
-    base = profile or empty()
-    return {"tasks": dict(base.get("tasks", {})), "done": dict(base.get("done", {}))}
-
-
-def _trim(facts: dict[str, Any], keep: int, by: str) -> None:
-    if len(facts) > keep:
-        for task_id, _ in sorted(facts.items(), key=lambda kv: kv[1].get(by, ""))[
-            : len(facts) - keep
-        ]:
-            del facts[task_id]
 
 
 def zone(name: str) -> ZoneInfo:
