@@ -7,7 +7,10 @@
 3. Event lag: from the API's answer (the commit) to an observer app's receipt of
    `task.created` through its sidecar, at 100 and 500 creations/s, against a raw Kafka
    producer → consumer (aiokafka) on the same broker.
-4. Memory: resident set of each app and each daprd at idle and under the create load.
+4. Jobs: 1,000 reminders due within the same minute (spread evenly over it), set through the
+   API (one Dapr job each, scheduler → backend → notification-service); the delay from each
+   reminder's due time to its notification's creation, and the ones that never came.
+5. Memory: resident set of each app and each daprd at idle and under the create load.
 
 The load generator is this process (aiohttp); the stack's processes are others. Run with
 `make bench`; writes bench/results/system.json, system.md and system-*.png.
@@ -31,6 +34,7 @@ import aiohttp
 
 from devstack.event_recorder import recording
 from devstack.stack import APP_IDS, Stack
+from devstack.testing import RunningStack
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -244,7 +248,74 @@ async def lag_raw_kafka(brokers: str, rate: int, seconds: float) -> dict[str, An
     return {"rate": rate, **summary(lags)}
 
 
-# ---- 4. memory ------------------------------------------------------------------------------
+# ---- 4. jobs ---------------------------------------------------------------------------------
+async def reminders(stack: Stack, endpoints: dict[str, Any], count: int) -> dict[str, Any]:
+    """`count` tasks whose reminders (remind_before_minutes=0) fall due within one minute that
+    starts after all of them are created; delay = notification created_at - due time."""
+    base = endpoints["apps"]["backend"]["app_url"]
+    async with aiohttp.ClientSession() as http:
+        users = [await sign_up(http, base) for _ in range(10)]
+    now = time.time()
+    minute = (int(now + 150) // 60 + 1) * 60  # time to create them all first
+    due = {i: minute + i * 60 / count for i in range(count)}
+    task_due: dict[str, float] = {}
+    refused = 0
+
+    async def create(http: aiohttp.ClientSession, i: int) -> None:
+        nonlocal refused
+        body = {
+            "title": f"reminder {i}",
+            "due_at": datetime.fromtimestamp(due[i], UTC).isoformat(),
+            "remind_before_minutes": 0,
+        }
+        async with http.post(f"{base}/api/tasks", json=body, headers=users[i % 10]) as a:
+            answer = await a.json()
+            if a.status == 201:
+                task_due[answer["id"]] = due[i]
+            else:
+                refused += 1
+
+    t0 = time.monotonic()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=16)) as http:
+        queue = iter(range(count))
+
+        async def worker() -> None:
+            for i in queue:
+                await create(http, i)
+
+        await asyncio.gather(*(worker() for _ in range(16)))
+    created_in = time.monotonic() - t0
+    print(f"  {len(task_due)} reminders set in {created_in:.1f} s; due from {minute} (+60 s)")
+    running = RunningStack(stack, endpoints)
+    ids = ",".join(f"'{t}'" for t in task_due)
+    fired: dict[str, float] = {}
+    deadline = minute + 60 + 60  # a minute's grace after the last is due
+    while time.time() < deadline:
+        await asyncio.sleep(5)
+        rows = running.query(
+            "notifications",
+            "SELECT task_id, extract(epoch from created_at) FROM notifications "
+            f"WHERE type = 'reminder' AND task_id IN ({ids})",
+        )
+        fired = {r[0]: float(r[1]) for r in rows}
+        if len(fired) == len(task_due) and time.time() > minute + 60:
+            break
+    delays = [(fired[t] - d) * 1000 for t, d in task_due.items() if t in fired]
+    early = sum(1 for x in delays if x < 0)
+    return {
+        "reminders": count,
+        "set": len(task_due),
+        "refused": refused,
+        "created_in_s": round(created_in, 1),
+        "fired": len(fired),
+        "missed": len(task_due) - len(fired),
+        "early": early,
+        "delay_ms": summary(delays),
+        "max_delay_ms": round(max(delays), 1) if delays else None,
+    }
+
+
+# ---- 5. memory ------------------------------------------------------------------------------
 def rss(stack: Stack) -> dict[str, float]:
     out = {}
     for name in [*APP_IDS, *(f"daprd-{a}" for a in APP_IDS)]:
@@ -387,7 +458,18 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "Goal: Dapr p99 ≤ 5 × the raw floor at 100 events/s.",
         "",
-        "## 4. Memory (RSS, MiB)",
+        "## 4. Jobs: reminders due within one minute",
+        "",
+        "| reminders | set in | fired | missed | early | delay p50 | p90 | p99 | max |",
+        "|---|---|---|---|---|---|---|---|---|",
+        "| {reminders} | {created_in_s} s | {fired} | {missed} | {early} | {p50} | {p90} | {p99} | {max_delay_ms} ms |".format(
+            **report["jobs"], **report["jobs"]["delay_ms"]
+        ),
+        "",
+        "Delay: the notification's creation (scheduler → backend's job handler → invocation of",
+        "notification-service → its row) minus the reminder's due time. Goal: all fire, p99 ≤ 2 s.",
+        "",
+        "## 5. Memory (RSS, MiB)",
         "",
         "| process | idle | under the create load |",
         "|---|---|---|",
@@ -398,27 +480,39 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def run(stack: Stack, endpoints: dict[str, Any], seconds: float) -> dict[str, Any]:
-    print("1. invocation hop")
-    hop_report = await hop(endpoints, 2000)
-    print("4. memory at idle")
-    idle = rss(stack)
-    print("2. API throughput")
-    tp = await throughput(endpoints, seconds)
-    print("3. event lag")
-    dapr_lags = [await lag_through_dapr(stack, endpoints, rate, 8) for rate in (100, 500)]
-    brokers = endpoints["infra"]["kafka"]
-    raw = [await lag_raw_kafka(brokers, rate, 8) for rate in (100, 500)]
-    print("4. memory under load")
-    loaded = await memory_under_load(stack, endpoints, seconds)
-    return {
+PARTS = ("hop", "throughput", "lag", "jobs", "memory")
+
+
+async def run(
+    stack: Stack, endpoints: dict[str, Any], seconds: float, parts: tuple[str, ...] = PARTS
+) -> dict[str, Any]:
+    report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, 2 cores shared by the whole stack and the load",
-        "hop": hop_report,
-        "throughput": tp,
-        "lag": {"dapr": dapr_lags, "raw_kafka": raw},
-        "memory": {"idle": idle, "load": loaded},
     }
+    if "hop" in parts:
+        print("1. invocation hop")
+        report["hop"] = await hop(endpoints, 2000)
+    idle = rss(stack)
+    if "throughput" in parts:
+        print("2. API throughput")
+        report["throughput"] = await throughput(endpoints, seconds)
+    if "lag" in parts:
+        print("3. event lag")
+        dapr_lags = [await lag_through_dapr(stack, endpoints, rate, 8) for rate in (100, 500)]
+        brokers = endpoints["infra"]["kafka"]
+        raw = [await lag_raw_kafka(brokers, rate, 8) for rate in (100, 500)]
+        report["lag"] = {"dapr": dapr_lags, "raw_kafka": raw}
+    if "jobs" in parts:
+        print("4. jobs: 1,000 reminders in one minute")
+        report["jobs"] = await reminders(stack, endpoints, 1000)
+    if "memory" in parts:
+        print("5. memory under load")
+        report["memory"] = {
+            "idle": idle,
+            "load": await memory_under_load(stack, endpoints, seconds),
+        }
+    return report
 
 
 def main() -> int:
@@ -426,6 +520,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one load step")
     parser.add_argument(
         "--run-dir", type=Path, default=None, help="use the stack up in this run directory"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        help="run these parts only; printed and written to bench/results/system-partial.json",
     )
     args = parser.parse_args()
     own = args.run_dir is None
@@ -437,11 +537,15 @@ def main() -> int:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         stack = Stack.load(run_dir)
-        report = asyncio.run(run(stack, stack.endpoints(), args.seconds))
+        report = asyncio.run(run(stack, stack.endpoints(), args.seconds, tuple(args.only or PARTS)))
     finally:
         if own:
             subprocess.run([*cli, "down"], capture_output=True, check=False)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.only:
+        (RESULTS / "system-partial.json").write_text(json.dumps(report, indent=2) + "\n")
+        print(json.dumps(report, indent=2))
+        return 0
     report["charts"] = charts(report)
     (RESULTS / "system.json").write_text(json.dumps(report, indent=2) + "\n")
     text = markdown(report)

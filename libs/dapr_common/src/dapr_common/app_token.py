@@ -8,7 +8,7 @@ from fastapi import Header, HTTPException, Request, status
 from dapr_common.settings import DaprSettings
 
 
-def require_app_token(
+async def require_app_token(
     request: Request, dapr_api_token: Annotated[str | None, Header()] = None
 ) -> None:
     """Reject the call unless it carries the APP_API_TOKEN the sidecar was given.

@@ -17,12 +17,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_dapr(request: Request) -> DaprClient:
+async def get_dapr(request: Request) -> DaprClient:
     dapr: DaprClient = request.app.state.dapr
     return dapr
 
 
-def get_tokens(request: Request) -> TokenIssuer:
+async def get_tokens(request: Request) -> TokenIssuer:
     tokens: TokenIssuer = request.app.state.tokens
     return tokens
 
@@ -39,7 +39,7 @@ _UNAUTHORIZED = HTTPException(
 )
 
 
-def current_user_id(
+async def current_user_id(
     tokens: TokensDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
