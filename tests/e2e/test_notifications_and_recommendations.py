@@ -234,3 +234,22 @@ def test_logs_carry_the_trace_id_across_services(running_stack: RunningStack) ->
     assert backend_line["path"] == "/api/me/recommendations"
     (ai,) = eventually(lambda: traced("ai-service"), "ai-service's log line with the trace id")
     assert ai["path"] == "/get-recommendations" and ai["app_id"] == "ai-service"
+
+
+def test_bad_requests_of_one_user_keep_notifications_available_to_all(
+    running_stack: RunningStack,
+) -> None:
+    """Dapr counts every non-2xx answer of an invoked app as a failure of that app: it retries
+    it unless the retry policy's `matching` excludes it, and counts it toward the circuit
+    breaker (5 consecutive failures in components/resiliency.yaml), which then refuses every
+    call to the app for 15 s. So what a user can provoke on purpose, such as marking a
+    notification that does not exist as read, is a 2xx between the apps and a 404 only at the
+    backend's edge."""
+    with running_stack.app("backend") as backend:
+        _, auth = sign_up(backend)
+        _, other = sign_up(backend)
+        for _ in range(8):  # beyond the breaker's 5, retries or not
+            answer = backend.post(f"/api/me/notifications/{uuid.uuid4()}/read", headers=auth)
+            assert answer.status_code == 404, answer.text
+        listed = backend.get("/api/me/notifications", headers=other)
+        assert listed.status_code == 200, listed.text

@@ -30,7 +30,9 @@ def signed_in(api: Api) -> dict[str, str]:
     sc.get("/v1.0/invoke/notification-service/method/users/*/notifications").respond(
         200, json={"items": [], "next_cursor": None}
     )
-    sc.post("/v1.0/invoke/notification-service/method/users/*/read").respond(204)
+    sc.post("/v1.0/invoke/notification-service/method/users/*/read").respond(
+        200, json={"marked": True}
+    )
     sc.post("/v1.0/invoke/notification-service/method/send").respond(
         200, json={"id": "n1", "delivered": ["in-app"]}
     )

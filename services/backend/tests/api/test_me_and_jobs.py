@@ -113,9 +113,12 @@ def test_notifications_are_read_through_notification_service(api: Api) -> None:
     assert api.client.get("/api/me/notifications?unread=true", headers=auth).json() == {"items": []}
     assert listing.last.query["unread"] == "true"
     nid = "0b8f5f3e-0000-4000-8000-000000000001"
-    api.sidecar.post(
+    read = api.sidecar.post(
         f"/v1.0/invoke/notification-service/method/users/{user['id']}/notifications/{nid}/read"
-    ).respond(404, json={"detail": "not found"})
+    )
+    read.respond(200, json={"marked": True})
+    assert api.client.post(f"/api/me/notifications/{nid}/read", headers=auth).status_code == 204
+    read.clear().respond(200, json={"marked": False})
     assert api.client.post(f"/api/me/notifications/{nid}/read", headers=auth).status_code == 404
     # an id that is not one never reaches notification-service (nor reshapes the path)
     for bad in ("n-1", "x%3Fy", "..%2F..%2Fsend"):

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 
 from dapr_common import DaprClient, DaprError, DaprSettings, health_router, require_app_token
 from dapr_common.observability import TraceContextMiddleware, configure_logging
@@ -24,6 +24,7 @@ from notification_service.api.schemas import (
     DeadLetterPublic,
     NotificationPage,
     NotificationPublic,
+    ReadOutcome,
     Replayed,
     SendRequest,
     SendResult,
@@ -96,15 +97,15 @@ def create_app(
 
     @app.post(
         "/users/{user_id}/notifications/{notification_id}/read",
-        status_code=status.HTTP_204_NO_CONTENT,
         dependencies=sidecar_only,
-        responses={404: {"description": "no such notification for this user"}},
+        response_model_by_alias=True,
     )
-    async def read(user_id: str, notification_id: str, request: Request) -> Response:
+    async def read(user_id: str, notification_id: str, request: Request) -> ReadOutcome:
+        """`marked: false` when the user has no such notification (see ReadOutcome)."""
         async with request.app.state.sessions() as session:
-            if not await notifications.mark_read(session, user_id, notification_id):
-                raise HTTPException(status.HTTP_404_NOT_FOUND, "notification not found")
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
+            return ReadOutcome(
+                marked=await notifications.mark_read(session, user_id, notification_id)
+            )
 
     @app.get("/dead-letters", dependencies=sidecar_only, tags=["operators"])
     async def list_dead_letters(

@@ -103,6 +103,14 @@ class DeadLetterPublic(Wire):
     replayed_at: datetime | None
 
 
+class ReadOutcome(Wire):
+    """Whether the notification was found (and is now read). Not found is a 200 too: Dapr
+    counts every non-2xx answer against the caller's circuit breaker, so an answer a user
+    can provoke at will must not be one."""
+
+    marked: bool
+
+
 class DeadLetterPage(BaseModel):
     items: list[DeadLetterPublic]
     next_cursor: str | None

@@ -114,19 +114,21 @@ async def mark_read(notification_id: UUID, user: CurrentUser, dapr: DaprDep) -> 
     # A UUID, so nothing a caller writes here can reshape the path invoked (found by fuzzing:
     # an id with `?` or `/` in it did).
     try:
-        await dapr.invoke.post(
+        outcome = await dapr.invoke.post(
             "notification-service", f"users/{user.id}/notifications/{notification_id}/read"
         )
-    except InvocationFailed as exc:
-        if exc.status == 404:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "notification not found") from exc
-        raise HTTPException(
-            status.HTTP_502_BAD_GATEWAY, f"notification-service refused: {exc}"
-        ) from exc
-    except AccessDenied as exc:
+    except (AccessDenied, InvocationFailed) as exc:
         raise HTTPException(
             status.HTTP_502_BAD_GATEWAY, f"notification-service refused: {exc}"
         ) from exc
     except DaprError as exc:
         raise _unavailable("notification-service", exc) from exc
+    # Not found comes back as `marked: false`, not a 404, so that no user can open the
+    # circuit breaker to notification-service for everyone (components/resiliency.yaml).
+    if not isinstance(outcome, dict) or not isinstance(outcome.get("marked"), bool):
+        raise HTTPException(
+            status.HTTP_502_BAD_GATEWAY, f"notification-service answered {outcome!r}"
+        )
+    if not outcome["marked"]:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "notification not found")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
