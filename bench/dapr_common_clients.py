@@ -18,9 +18,7 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -31,9 +29,9 @@ from typing import Any
 
 import aiohttp
 import httpx
+from own_stack import bench_stack
 
 from dapr_common import DaprClient, DaprSettings
-from devstack.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -255,20 +253,9 @@ def main() -> int:
         "--run-dir", type=Path, default=None, help="use the stack already up in this run directory"
     )
     args = parser.parse_args()
-    own = args.run_dir is None
-    run_dir = args.run_dir or ROOT / ".devstack-bench"
-    cli = [sys.executable, "-m", "devstack.cli", "--run-dir", str(run_dir)]
-    if own:
-        subprocess.run([*cli, "down"], capture_output=True, check=False)
-        subprocess.run([*cli, "up", "--free-ports"], check=True)
-        # A SIGTERM (a timeout, Ctrl-C in make) still takes the stack down in `finally`.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        endpoints = Stack.load(run_dir).endpoints()
+    with bench_stack(args.run_dir) as stack:
+        endpoints = stack.endpoints()
         report = asyncio.run(run(endpoints, args.seconds, args.concurrency, args.rounds))
-    finally:
-        if own:
-            subprocess.run([*cli, "down"], capture_output=True, check=False)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "dapr_common.json").write_text(json.dumps(report, indent=2) + "\n")
     table = markdown(report)

@@ -24,8 +24,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -35,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from own_stack import bench_stack
 
 from devstack.event_recorder import recording
 from devstack.stack import APP_IDS, Stack
@@ -717,19 +716,8 @@ def main() -> int:
         help="run these parts only; printed and written to bench/results/system-partial.json",
     )
     args = parser.parse_args()
-    own = args.run_dir is None
-    run_dir = args.run_dir or ROOT / ".devstack-bench"
-    cli = [sys.executable, "-m", "devstack.cli", "--run-dir", str(run_dir)]
-    if own:
-        subprocess.run([*cli, "down"], capture_output=True, check=False)
-        subprocess.run([*cli, "up", "--free-ports"], check=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        stack = Stack.load(run_dir)
+    with bench_stack(args.run_dir) as stack:
         report = asyncio.run(run(stack, stack.endpoints(), args.seconds, tuple(args.only or PARTS)))
-    finally:
-        if own:
-            subprocess.run([*cli, "down"], capture_output=True, check=False)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.only:
         (RESULTS / "system-partial.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -57,28 +57,31 @@ def fault_during(
     return created, completed, restarted_at[0], user
 
 
-def run_books(
+def killed_mid_stream(
     running_stack: RunningStack,
+    backend_url: str,
     book: Callable[[Row], None],
     scenario: str,
-    workload: str,
-    fault: str,
-    created: list[str],
-    completed: list[str],
-    restarted_at: float,
-    user: User,
+    name: str,
+    count: int,
+    after: int,
+    down_for: float,
 ) -> None:
+    """`count` creates (every 5th completed); process `name` SIGKILLed once `after` are
+    accepted and restarted `down_for` s later; then the books, booked and asserted."""
+    created, completed, restarted_at, user = fault_during(
+        running_stack, backend_url, name, count, after, down_for
+    )
     b, _ = balance(running_stack, user, created, completed, SETTLE)
-    recovery = time.monotonic() - restarted_at
     book(
         Row(
             scenario,
-            workload,
-            fault,
+            f"{count} creates, {len(completed)} completes",
+            f"{name} SIGKILL at {after}, restart {down_for:g} s later",
             b.expected,
             b.delivered,
             b.duplicated,
-            recovery,
+            time.monotonic() - restarted_at,
             checks=b.details,
         )
     )
@@ -89,55 +92,38 @@ def run_books(
 def test_1_kafka_broker_killed_mid_stream(
     running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
 ) -> None:
-    created, completed, t, user = fault_during(running_stack, backend_url, "kafka", 500, 100, 10)
-    run_books(
-        running_stack,
-        book,
-        "1 Kafka broker SIGKILL",
-        "500 creates, 100 completes",
-        "SIGKILL at 100, restart 10 s later",
-        created,
-        completed,
-        t,
-        user,
+    killed_mid_stream(
+        running_stack, backend_url, book, "1 Kafka broker SIGKILL", "kafka", 500, 100, 10
     )
 
 
 def test_2_notification_service_killed(
     running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
 ) -> None:
-    created, completed, t, user = fault_during(
-        running_stack, backend_url, "notification-service", 200, 50, 3
-    )
-    run_books(
+    killed_mid_stream(
         running_stack,
+        backend_url,
         book,
         "2 notification-service SIGKILL",
-        "200 creates, 40 completes",
-        "app SIGKILL at 50, restart 3 s later",
-        created,
-        completed,
-        t,
-        user,
+        "notification-service",
+        200,
+        50,
+        3,
     )
 
 
 def test_3_notification_sidecar_killed(
     running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
 ) -> None:
-    created, completed, t, user = fault_during(
-        running_stack, backend_url, "daprd-notification-service", 200, 50, 3
-    )
-    run_books(
+    killed_mid_stream(
         running_stack,
+        backend_url,
         book,
         "3 notification daprd SIGKILL",
-        "200 creates, 40 completes",
-        "daprd SIGKILL at 50, restart 3 s later",
-        created,
-        completed,
-        t,
-        user,
+        "daprd-notification-service",
+        200,
+        50,
+        3,
     )
 
 
@@ -146,17 +132,8 @@ def test_4_backend_killed_mid_stream(
 ) -> None:
     """Between commits and publishes there is always an outbox backlog under load: the kill
     lands in it; the restarted relay publishes what was committed, once."""
-    created, completed, t, user = fault_during(running_stack, backend_url, "backend", 200, 50, 2)
-    run_books(
-        running_stack,
-        book,
-        "4 backend SIGKILL (outbox)",
-        "200 creates, 40 completes",
-        "backend SIGKILL at 50, restart 2 s later",
-        created,
-        completed,
-        t,
-        user,
+    killed_mid_stream(
+        running_stack, backend_url, book, "4 backend SIGKILL (outbox)", "backend", 200, 50, 2
     )
 
 

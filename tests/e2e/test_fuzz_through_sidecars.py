@@ -12,9 +12,7 @@ The in-process fuzz tests (services/*/tests/**/test_fuzz.py) cover more examples
 fake sidecar; this one proves the same on the real path, with PostgreSQL, Redis and Kafka
 behind the apps."""
 
-import secrets
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +22,8 @@ from hypothesis import HealthCheck, reject, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from ai_service.main import create_app as ai_service_app
-from devstack import processes
 from devstack.access_matrix import AccessMatrix, covered
-from devstack.ports import free_port
-from devstack.testing import RunningStack
+from devstack.testing import ExtraApp, RunningStack, extra_sidecar
 from notification_service.main import create_app as notification_service_app
 
 pytestmark = pytest.mark.integration
@@ -58,43 +54,28 @@ def http() -> Any:
 @pytest.fixture(scope="module")
 def caller(
     running_stack: RunningStack, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str]]:
-    """(sidecar URL, API token) of a second `backend` sidecar: no components, no resiliency,
-    no scheduler."""
-    stack = running_stack.stack
-    token = secrets.token_urlsafe(16)
-    http_port = free_port()
-    spec = stack.sidecar_spec(
+) -> Iterator[ExtraApp]:
+    """A second `backend` sidecar: no components, no resiliency, no scheduler."""
+    with extra_sidecar(
+        running_stack.stack,
         "backend",
-        http_port=http_port,
-        grpc_port=free_port(),
-        internal_grpc_port=free_port(),
-        metrics_port=free_port(),
-        resources=Path(tmp_path_factory.mktemp("fuzz-caller-resources")),
-        dapr_api_token=token,
-        control_plane=False,
         name="daprd-fuzz-caller",
-    )
-    running = processes.start(spec, stack.table)
-    try:
-        processes.wait_ready(spec, running)
-        yield f"http://127.0.0.1:{http_port}", token
-    finally:
-        processes.stop(running)
-        stack.table.forget(spec.name)
+        resources=tmp_path_factory.mktemp("fuzz-caller-resources"),
+        control_plane=False,
+    ) as sidecar:
+        yield sidecar
 
 
 def through_the_backend_sidecar(
-    case: schemathesis.Case, app_id: str, caller: tuple[str, str], http: requests.Session
+    case: schemathesis.Case, app_id: str, caller: ExtraApp, http: requests.Session
 ) -> None:
-    url, token = caller
     path = case.formatted_path
     # The caller authenticates to its own sidecar; whatever token the case generated for the
     # app is replaced on the way by the app's sidecar.
     response = case.call(
-        base_url=f"{url}/v1.0/invoke/{app_id}/method",
+        base_url=f"{caller.dapr_http}/v1.0/invoke/{app_id}/method",
         session=http,
-        headers={"dapr-api-token": token},
+        headers={"dapr-api-token": caller.dapr_api_token},
         timeout=30,
     )
     if response.status_code == 500 and "desc = invalid method" in response.text:
@@ -112,7 +93,7 @@ def through_the_backend_sidecar(
 @notification_service.parametrize()
 @FUZZ
 def test_notification_service_through_sidecars(
-    case: schemathesis.Case, caller: tuple[str, str], http: requests.Session
+    case: schemathesis.Case, caller: ExtraApp, http: requests.Session
 ) -> None:
     through_the_backend_sidecar(case, "notification-service", caller, http)
 
@@ -120,6 +101,6 @@ def test_notification_service_through_sidecars(
 @ai_service.parametrize()
 @FUZZ
 def test_ai_service_through_sidecars(
-    case: schemathesis.Case, caller: tuple[str, str], http: requests.Session
+    case: schemathesis.Case, caller: ExtraApp, http: requests.Session
 ) -> None:
     through_the_backend_sidecar(case, "ai-service", caller, http)

@@ -115,20 +115,21 @@ class ThreadedServer:
 
 
 @contextmanager
-def extra_app(
+def extra_sidecar(
     stack: Stack,
     app_id: str,
-    app: Any,
     *,
+    app_port: int | None = None,
     app_api_token: str | None = None,
     dapr_api_token: str | None = None,
-    env: dict[str, str] | None = None,
+    name: str | None = None,
+    **options: Any,
 ) -> Iterator[ExtraApp]:
-    """Serve the ASGI `app` on a free port with its own mTLS sidecar beside the stack."""
-    app_port, http_port = free_port(), free_port()
+    """A sidecar of a test's own beside the stack, on free ports, stopped on exit. `options`
+    go to `Stack.sidecar_spec` (mtls, control_plane, resources, config)."""
+    http_port = free_port()
     app_token = app_api_token or secrets.token_urlsafe(16)
     dapr_token = dapr_api_token or secrets.token_urlsafe(16)
-    info = ExtraApp(app_id, f"http://127.0.0.1:{http_port}", dapr_token, app_token)
     spec = stack.sidecar_spec(
         app_id,
         app_port=app_port,
@@ -138,16 +139,40 @@ def extra_app(
         metrics_port=free_port(),
         dapr_api_token=dapr_token,
         app_api_token=app_token,
-        name=f"daprd-{app_id}",
+        name=name or f"daprd-{app_id}",
+        **options,
     )
-    with ThreadedServer(app, app_port):
-        running = processes.start(spec, stack.table)
-        try:
-            processes.wait_ready(spec, running)
-            yield info
-        finally:
-            processes.stop(running)
-            stack.table.forget(spec.name)
+    running = processes.start(spec, stack.table)
+    try:
+        processes.wait_ready(spec, running)
+        yield ExtraApp(app_id, f"http://127.0.0.1:{http_port}", dapr_token, app_token)
+    finally:
+        processes.stop(running)
+        stack.table.forget(spec.name)
+
+
+@contextmanager
+def extra_app(
+    stack: Stack,
+    app_id: str,
+    app: Any,
+    *,
+    app_api_token: str | None = None,
+    dapr_api_token: str | None = None,
+) -> Iterator[ExtraApp]:
+    """Serve the ASGI `app` on a free port with its own mTLS sidecar beside the stack."""
+    app_port = free_port()
+    with (
+        ThreadedServer(app, app_port),
+        extra_sidecar(
+            stack,
+            app_id,
+            app_port=app_port,
+            app_api_token=app_api_token,
+            dapr_api_token=dapr_api_token,
+        ) as info,
+    ):
+        yield info
 
 
 @pytest.fixture(scope="session")
