@@ -32,6 +32,11 @@ def http_status(url: str, expected: int, headers: dict[str, str] | None = None) 
     return HttpStatus(url, expected, headers)
 
 
+def all_of(*probes: Probe) -> Probe:
+    """Ready when each probe passes, tried in order (a later one only once the earlier pass)."""
+    return lambda: all(probe() for probe in probes)
+
+
 def redis_ping(port: int, password: str) -> Probe:
     """AUTH then PING in RESP; ready when the server answers +PONG."""
     request = _resp("AUTH", password) + _resp("PING")

@@ -20,6 +20,7 @@ from urllib.parse import quote
 import yaml
 
 from devstack import probes
+from devstack.access_matrix import AccessMatrix
 from devstack.dev_secrets import ensure_dev_secrets, secrets_file
 from devstack.ports import Ports
 from devstack.processes import (
@@ -127,7 +128,14 @@ class Stack:
 
     @property
     def nameres_db(self) -> Path:
-        return self.run_dir / "nameresolution.db"
+        """The sidecars' shared name-resolution database: one per run directory, so stacks never
+        resolve each other's sidecars; on tmpfs where there is one, so a renewal never waits
+        behind a busy disk's fsync."""
+        shm = Path("/dev/shm")
+        if not shm.is_dir():
+            return self.run_dir / "nameresolution.db"
+        digest = hashlib.sha256(str(self.run_dir).encode()).hexdigest()[:12]
+        return shm / f"devstack-{digest}" / "nameresolution.db"
 
     def postgres_home(self) -> Path:
         """`<run dir>/postgres`. PostgreSQL runs as its own user when we are root, so every
@@ -676,15 +684,42 @@ class Stack:
                 values["DAPR_TRUST_ANCHORS"] = self.trust_anchors_file.read_text()
             return values
 
+        healthz = probes.http_status(f"http://127.0.0.1:{http}/v1.0/healthz", 204)
         return ProcessSpec(
             name=name or f"daprd-{app_id}",
             argv=argv,
             env=env,
             cwd=self.run_dir,
-            probe=probes.http_status(f"http://127.0.0.1:{http}/v1.0/healthz", 204),
+            probe=probes.all_of(healthz, *self._reachable_probes(app_id)) if ap else healthz,
+            prepare=lambda: self.nameres_db.parent.mkdir(parents=True, exist_ok=True),
             timeout=timeout,
             watch=(self.root / "components",),  # read once at start
         )
+
+    def _reachable_probes(self, callee: str) -> list[probes.Probe]:
+        """Ready means reachable: the callee's app answers `GET /healthz` invoked through the
+        sidecar of each app the access matrix lets call it (name resolution, mTLS, policy and
+        app token all on the path). Each invocation is tried only once both ends are up, so
+        start-up failures do not trip the caller's circuit breaker."""
+        matrix = AccessMatrix.load()
+        out: list[probes.Probe] = []
+        for caller in APP_IDS:
+            if caller == callee or not matrix.allowed(caller, callee, "GET", "/healthz"):
+                continue
+            caller_http = f"http://127.0.0.1:{self.ports.apps[caller].http}"
+            app_url = f"http://127.0.0.1:{self.ports.apps[callee].app}"
+            out.append(
+                probes.all_of(
+                    probes.http_status(f"{caller_http}/v1.0/healthz", 204),
+                    probes.http_status(f"{app_url}/healthz", 200),
+                    probes.http_status(
+                        f"{caller_http}/v1.0/invoke/{callee}/method/healthz",
+                        200,
+                        {"dapr-api-token": self.tokens.dapr_api[caller]},
+                    ),
+                )
+            )
+        return out
 
     # ---- lifecycle ---------------------------------------------------------------------
     def up(self, report: Reporter = print) -> None:
@@ -747,6 +782,8 @@ class Stack:
         for pid in kill_tagged(self.run_dir):
             report(f"  killed orphan pid {pid}")
         (self.run_dir / "endpoints.json").unlink(missing_ok=True)
+        if self.nameres_db.parent != self.run_dir:
+            shutil.rmtree(self.nameres_db.parent, ignore_errors=True)
 
     def status(self) -> list[tuple[str, str, bool]]:
         """(name, pid or '-', healthy) for each process of the topology."""
@@ -864,7 +901,8 @@ spec:
 """
 
 # For sidecars of apps that are not part of the product (tests' own): same name resolution as
-# the stack, and nobody may invoke them.
+# the stack (components/config/*.yaml explains the figures; a test keeps them equal), and
+# nobody may invoke them.
 _EXTRA_APP_CONFIG = """\
 apiVersion: dapr.io/v1alpha1
 kind: Configuration
@@ -877,6 +915,10 @@ spec:
     component: sqlite
     configuration:
       connectionString: "${{DEVSTACK_NAMERES_DB}}"
+      updateInterval: "30s"
+      timeout: "20s"
+      busyTimeout: "5s"
+      cleanupInterval: "0"
   accessControl:
     defaultAction: deny
     trustDomain: public
