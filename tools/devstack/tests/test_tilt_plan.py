@@ -75,8 +75,9 @@ def test_http_probes_run_in_tilt_the_others_through_the_launcher(stack: Stack) -
         "path": "/v1.0/healthz",
     }
     assert plan["backend"]["readiness_probe"]["http_get"]["path"] == "/healthz"
-    # sentry's readiness includes its trust bundle on disk; postgres's, its databases.
-    for name in ("postgres", "redis", "kafka", "sentry"):
+    # sentry's readiness includes its trust bundle on disk; postgres's, its databases; a
+    # callee's sidecar's, an invocation of its app through its caller's sidecar.
+    for name in ("postgres", "redis", "kafka", "sentry", "daprd-notification-service"):
         probe = plan[name]["readiness_probe"]["exec"]
         assert probe[-2:] == ["probe", name]
         assert probe[:3] == [sys.executable, "-m", "devstack.supervised"]

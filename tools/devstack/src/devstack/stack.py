@@ -685,12 +685,13 @@ class Stack:
             return values
 
         healthz = probes.http_status(f"http://127.0.0.1:{http}/v1.0/healthz", 204)
+        reachable = self._reachable_probes(app_id) if ap else []
         return ProcessSpec(
             name=name or f"daprd-{app_id}",
             argv=argv,
             env=env,
             cwd=self.run_dir,
-            probe=probes.all_of(healthz, *self._reachable_probes(app_id)) if ap else healthz,
+            probe=probes.all_of(healthz, *reachable) if reachable else healthz,
             prepare=lambda: self.nameres_db.parent.mkdir(parents=True, exist_ok=True),
             timeout=timeout,
             watch=(self.root / "components",),  # read once at start
