@@ -19,7 +19,7 @@ bootstrap: ## build/fetch the real runtime into the cache (Dapr, Kafka, Redis, P
 	@bash tools/bootstrap.sh
 	@touch $(BOOTSTRAPPED)
 
-$(BOOTSTRAPPED): tools/bootstrap.sh tools/build-k8s-tools.sh tools/build-tilt.sh tools/tilt-web/index.html tools/kafka/pom.xml uv.lock
+$(BOOTSTRAPPED): tools/bootstrap.sh tools/cluster/build.sh tools/build-k8s-tools.sh tools/build-tilt.sh tools/tilt-web/index.html tools/kafka/pom.xml uv.lock
 	@bash tools/bootstrap.sh
 	@touch $@
 
@@ -89,3 +89,15 @@ rollout: ## restart one app in the cluster and wait for it (make rollout SERVICE
 	  echo "SERVICE must be one of: $(APP_IDS) (got '$(SERVICE)')" >&2; exit 2; fi
 	kubectl -n todo-app rollout restart deployment/$(SERVICE)
 	kubectl -n todo-app rollout status deployment/$(SERVICE) --timeout=$(ROLLOUT_TIMEOUT)
+
+.PHONY: cluster-up
+cluster-up: $(BOOTSTRAPPED) ## a single-node Kubernetes of the project's own (upstream, built from Go modules; needs root)
+	$(UV_RUN) python -m devstack.cluster up
+
+.PHONY: cluster-down
+cluster-down: ## stop everything cluster-up started (processes, bridge)
+	@$(UV_RUN) python -m devstack.cluster down
+
+.PHONY: cluster-status
+cluster-status: ## the dev cluster's processes, nodes and pods
+	@$(UV_RUN) python -m devstack.cluster status

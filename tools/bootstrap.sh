@@ -86,6 +86,21 @@ step "Tilt $TILT_VERSION (make dev) from its Go module"
 bash "$ROOT/tools/build-tilt.sh" "$TILT_VERSION" "$TILT_SUM"
 done_step "$("$CACHE/tilt/$TILT_VERSION/tilt" version)"
 
+step "Dev cluster runtime from Debian: containerd, runc, CNI plugins, iptables, buildah, registry"
+pkgs=()
+for p in containerd runc containernetworking-plugins iptables conntrack buildah docker-registry; do
+  dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
+done
+if [ ${#pkgs[@]} -gt 0 ]; then
+  echo "    installing ${pkgs[*]}"
+  as_root bash -c "$(declare -f apt_install); apt_updated=0; apt_install ${pkgs[*]}"
+fi
+done_step "$(containerd --version | awk '{print $3}'), $(buildah --version | awk '{print "buildah", $3}')"
+
+step "Kubernetes, etcd, Helm, CoreDNS (make cluster-up, tests/cluster) from their Go modules"
+bash "$ROOT/tools/cluster/build.sh" | sed 's/^/    /'
+done_step
+
 step "Python workspace (uv sync)"
 (cd "$ROOT" && uv sync --quiet --frozen 2>/dev/null || uv sync --quiet)
 done_step "$(cd "$ROOT" && uv run --no-sync python -c 'import importlib.metadata as m; print("dapr SDK", m.version("dapr"), "| fastapi", m.version("fastapi"))')"

@@ -1,0 +1,606 @@
+"""`make cluster-up|cluster-down|cluster-status`: a single-node Kubernetes of the project's own.
+
+Upstream components built from their Go modules (tools/cluster/build.sh), run as processes of
+this machine beside the local stack, with the launcher's own process handling: etcd,
+kube-apiserver, kube-controller-manager, kube-scheduler, containerd (Debian) with runc, the
+kubelet and kube-proxy. Pods live on a bridge of the cluster's own (`todo-cni0`, 10.244.0.0/24,
+no masquerade), Services on 10.245.0.0/24; the API server listens on the bridge's address.
+Configuration templates are tools/cluster/config/*; state lives in `.devcluster/` (git-ignored),
+images and build outputs in the cache.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack import probes
+from devstack.processes import (
+    ProcessSpec,
+    ProcessTable,
+    Running,
+    StartError,
+    kill_tagged,
+    start,
+    stop,
+)
+from devstack.processes import wait_ready as _wait_ready
+from devstack.versions import cache_dir, repo_root
+
+K8S_VERSION = "v1.37.2"
+ETCD_VERSION = "v3.7.3"
+NODE = "devcluster"
+BRIDGE = "todo-cni0"
+NODE_IP = "10.244.0.1"
+POD_CIDR = "10.244.0.0/24"
+SERVICE_CIDR = "10.245.0.0/24"
+DNS_IP = "10.245.0.10"
+REGISTRY = "127.0.0.1:15000"
+PAUSE_IMAGE = f"{REGISTRY}/pause:devcluster"
+# kube-proxy sets it so NodePorts answer on 127.0.0.1; cluster-down puts the old value back.
+ROUTE_LOCALNET = "/proc/sys/net/ipv4/conf/all/route_localnet"
+# Away from the local stack's ports and from Kubernetes' defaults (a developer's own cluster).
+PORTS = {
+    "etcd": 12379,
+    "etcd_peer": 12380,
+    "apiserver": 16443,
+    "controller_manager": 20257,
+    "scheduler": 20259,
+    "kubelet": 20250,
+    "kubelet_healthz": 20248,
+    "proxy_healthz": 20256,
+    "proxy_metrics": 20249,
+    "registry": 15000,
+}
+# Client identities, each a certificate signed by the cluster CA: (file name, CN, O).
+CLIENTS = [
+    ("admin", "devcluster-admin", "system:masters"),
+    ("controller-manager", "system:kube-controller-manager", ""),
+    ("scheduler", "system:kube-scheduler", ""),
+    ("kubelet", f"system:node:{NODE}", "system:nodes"),
+    ("proxy", "system:kube-proxy", ""),
+    ("apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters"),
+]
+
+Reporter = Callable[[str], None]
+
+
+def k8s_bin(name: str) -> Path:
+    return cache_dir() / "cluster" / f"kubernetes-{K8S_VERSION}" / name
+
+
+def etcd_bin() -> Path:
+    return cache_dir() / "cluster" / f"etcd-{ETCD_VERSION}" / "etcd"
+
+
+def buildah() -> list[str]:
+    """buildah with its image store in the cache (layers survive clones and cluster-down)."""
+    root = cache_dir() / "cluster" / "buildah"
+    return ["buildah", "--root", str(root / "storage"), "--runroot", "/run/dapr-todo-buildah"]
+
+
+def render(template: str, values: dict[str, object]) -> str:
+    """Fill `{name}` placeholders (JSON and YAML braces around anything else stay)."""
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) not in values:
+            raise KeyError(f"no value for {{{m.group(1)}}}")
+        return str(values[m.group(1)])
+
+    return re.sub(r"\{([a-z_]+)\}", one, template)
+
+
+def sh(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=check)
+
+
+@dataclass
+class Cluster:
+    """The dev cluster whose state lives in `home` (default `.devcluster/`)."""
+
+    home: Path
+
+    @classmethod
+    def default(cls) -> "Cluster":
+        return cls(Path(os.environ.get("DEVCLUSTER_DIR") or repo_root() / ".devcluster"))
+
+    def __post_init__(self) -> None:
+        self.home = self.home.resolve()
+        self.table = ProcessTable(self.home)
+        self.pki = self.home / "pki"
+        self.kubeconfig = self.home / "kubeconfig"
+        self.containerd_socket = Path("/run/dapr-todo-cluster/containerd.sock")
+
+    # ---- files --------------------------------------------------------------------------
+    def _values(self) -> dict[str, object]:
+        return {
+            **{f"{k}_port": v for k, v in PORTS.items()},
+            "node_ip": NODE_IP,
+            "pod_cidr": POD_CIDR,
+            "dns_ip": DNS_IP,
+            "bridge": BRIDGE,
+            "ca_crt": self.pki / "ca.crt",
+            "kubelet_crt": self.pki / "kubelet-serving.crt",
+            "kubelet_key": self.pki / "kubelet-serving.key",
+            "kubeconfig": self.home / "proxy.kubeconfig",
+            "resolv_conf": self.home / "resolv.conf",
+            "containerd_root": cache_dir() / "cluster" / "containerd",
+            "containerd_state": self.containerd_socket.parent / "state",
+            "containerd_socket": self.containerd_socket,
+            "cni_conf_dir": self.home / "cni",
+            "cni_state": self.home / "cni-state",
+            "pause_image": PAUSE_IMAGE,
+            "registry": REGISTRY,
+            "registry_root": cache_dir() / "cluster" / "registry",
+            "pod_logs": self.home / "pod-logs",
+        }
+
+    def _write_config(self, name: str, target: Path | None = None) -> None:
+        """tools/cluster/config/<name>, filled in, to `target` (default: `home/<name>`)."""
+        source = repo_root() / "tools" / "cluster" / "config" / name
+        target = target or self.home / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render(source.read_text(), self._values()))
+
+    def _certificates(self) -> None:
+        """One CA; a serving certificate each for the API server and the kubelet; a client
+        certificate (and kubeconfig) per identity in CLIENTS; the service-account key."""
+        pki = self.pki
+        if (pki / "ca.crt").exists():
+            return
+        pki.mkdir(parents=True, exist_ok=True)
+        pki.chmod(0o700)
+        sh("openssl", "genrsa", "-out", str(pki / "ca.key"), "2048")
+        sh(
+            "openssl", "req", "-x509", "-new", "-key", str(pki / "ca.key"), "-days", "3650",
+            "-subj", "/CN=devcluster-ca", "-out", str(pki / "ca.crt"),
+        )  # fmt: skip
+        service_ip = SERVICE_CIDR.rsplit(".", 1)[0] + ".1"
+        sans = {
+            "apiserver": f"DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,"
+            f"DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:{NODE_IP},IP:{service_ip}",
+            "kubelet-serving": f"DNS:{NODE},IP:{NODE_IP},IP:127.0.0.1",
+        }
+        for name, san in sans.items():
+            self._sign(name, f"/CN={name}", f"subjectAltName={san}", "serverAuth")
+        for name, cn, org in CLIENTS:
+            self._sign(name, f"/CN={cn}" + (f"/O={org}" if org else ""), None, "clientAuth")
+            self._kubeconfig(self.home / f"{name}.kubeconfig", name)
+        sh("openssl", "genrsa", "-out", str(pki / "sa.key"), "2048")
+        sh("openssl", "rsa", "-in", str(pki / "sa.key"), "-pubout", "-out", str(pki / "sa.pub"))
+        shutil.copy(self.home / "admin.kubeconfig", self.kubeconfig)
+
+    def _sign(self, name: str, subject: str, san: str | None, usage: str) -> None:
+        key, crt, pki = self.pki / f"{name}.key", self.pki / f"{name}.crt", self.pki
+        sh("openssl", "genrsa", "-out", str(key), "2048")
+        extensions = pki / f"{name}.ext"
+        extensions.write_text(
+            f"keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage={usage}\n"
+            + (f"{san}\n" if san else "")
+        )
+        csr = sh("openssl", "req", "-new", "-key", str(key), "-subj", subject).stdout
+        subprocess.run(
+            [
+                "openssl", "x509", "-req", "-CA", str(pki / "ca.crt"), "-CAkey",
+                str(pki / "ca.key"), "-CAcreateserial", "-days", "365", "-out", str(crt),
+                "-extfile", str(extensions),
+            ],
+            input=csr, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        extensions.unlink()
+
+    def _kubeconfig(self, path: Path, identity: str) -> None:
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": NODE,
+                    "cluster": {
+                        "server": f"https://{NODE_IP}:{PORTS['apiserver']}",
+                        "certificate-authority": str(self.pki / "ca.crt"),
+                    },
+                }
+            ],
+            "users": [
+                {
+                    "name": identity,
+                    "user": {
+                        "client-certificate": str(self.pki / f"{identity}.crt"),
+                        "client-key": str(self.pki / f"{identity}.key"),
+                    },
+                }
+            ],
+            "contexts": [{"name": NODE, "context": {"cluster": NODE, "user": identity}}],
+            "current-context": NODE,
+        }
+        path.write_text(json.dumps(config, indent=2))
+        path.chmod(0o600)
+
+    # ---- network ------------------------------------------------------------------------
+    def _network(self) -> None:
+        """The bridge pods attach to, holding the node's address; no route leaves it."""
+        if sh("ip", "link", "show", BRIDGE, check=False).returncode != 0:
+            sh("ip", "link", "add", BRIDGE, "type", "bridge")
+        addrs = sh("ip", "-o", "addr", "show", "dev", BRIDGE).stdout
+        if f"{NODE_IP}/" not in addrs:
+            sh("ip", "addr", "add", f"{NODE_IP}/24", "dev", BRIDGE)
+        sh("ip", "link", "set", BRIDGE, "up")
+        sh("sysctl", "-qw", "net.ipv4.ip_forward=1")
+        sh("sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1", check=False)
+        (self.home / "resolv.conf").write_text(
+            "nameserver " + DNS_IP + "\nsearch cluster.local\noptions ndots:5\n"
+        )
+
+    # ---- processes ----------------------------------------------------------------------
+    def specs(self) -> list[ProcessSpec]:
+        """The control plane, in start order (each needs only those before it)."""
+        pki, home, p = self.pki, self.home, PORTS
+        api = f"https://{NODE_IP}:{p['apiserver']}"
+        ready = probes.http_status
+
+        def healthz(port: int, path: str = "/healthz") -> probes.Probe:
+            return _https_ok(f"https://127.0.0.1:{port}{path}")
+
+        return [
+            ProcessSpec(
+                name="etcd",
+                argv=[
+                    str(etcd_bin()),
+                    "--name",
+                    NODE,
+                    "--data-dir",
+                    str(home / "etcd"),
+                    "--listen-client-urls",
+                    f"http://127.0.0.1:{p['etcd']}",
+                    "--advertise-client-urls",
+                    f"http://127.0.0.1:{p['etcd']}",
+                    "--listen-peer-urls",
+                    f"http://127.0.0.1:{p['etcd_peer']}",
+                    "--initial-advertise-peer-urls",
+                    f"http://127.0.0.1:{p['etcd_peer']}",
+                    "--initial-cluster",
+                    f"{NODE}=http://127.0.0.1:{p['etcd_peer']}",
+                    "--listen-metrics-urls",
+                    "",
+                    "--quota-backend-bytes",
+                    str(2 << 30),
+                ],
+                probe=ready(f"http://127.0.0.1:{p['etcd']}/health", 200),
+            ),
+            ProcessSpec(
+                name="kube-apiserver",
+                argv=[
+                    str(k8s_bin("kube-apiserver")),
+                    f"--etcd-servers=http://127.0.0.1:{p['etcd']}",
+                    f"--bind-address={NODE_IP}",
+                    f"--advertise-address={NODE_IP}",
+                    f"--secure-port={p['apiserver']}",
+                    f"--service-cluster-ip-range={SERVICE_CIDR}",
+                    "--service-node-port-range=30000-32767",
+                    f"--tls-cert-file={pki / 'apiserver.crt'}",
+                    f"--tls-private-key-file={pki / 'apiserver.key'}",
+                    f"--client-ca-file={pki / 'ca.crt'}",
+                    f"--kubelet-certificate-authority={pki / 'ca.crt'}",
+                    f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+                    f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+                    "--kubelet-preferred-address-types=InternalIP",
+                    "--authorization-mode=Node,RBAC",
+                    "--enable-admission-plugins=NodeRestriction",
+                    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                    f"--service-account-key-file={pki / 'sa.pub'}",
+                    f"--service-account-signing-key-file={pki / 'sa.key'}",
+                    "--allow-privileged=true",
+                    "--profiling=false",
+                ],
+                probe=_https_ok(f"{api}/readyz", self.pki),
+                timeout=180,
+            ),
+            ProcessSpec(
+                name="kube-controller-manager",
+                argv=[
+                    str(k8s_bin("kube-controller-manager")),
+                    f"--kubeconfig={home / 'controller-manager.kubeconfig'}",
+                    f"--authentication-kubeconfig={home / 'controller-manager.kubeconfig'}",
+                    f"--authorization-kubeconfig={home / 'controller-manager.kubeconfig'}",
+                    "--bind-address=127.0.0.1",
+                    f"--secure-port={p['controller_manager']}",
+                    f"--service-account-private-key-file={pki / 'sa.key'}",
+                    f"--root-ca-file={pki / 'ca.crt'}",
+                    f"--cluster-signing-cert-file={pki / 'ca.crt'}",
+                    f"--cluster-signing-key-file={pki / 'ca.key'}",
+                    f"--service-cluster-ip-range={SERVICE_CIDR}",
+                    # the node's pod CIDR is set in its kubelet config, not allocated
+                    "--controllers=*,-nodeipam",
+                    "--use-service-account-credentials=true",
+                    "--leader-elect=false",
+                ],
+                probe=healthz(p["controller_manager"]),
+            ),
+            ProcessSpec(
+                name="kube-scheduler",
+                argv=[
+                    str(k8s_bin("kube-scheduler")),
+                    f"--kubeconfig={home / 'scheduler.kubeconfig'}",
+                    f"--authentication-kubeconfig={home / 'scheduler.kubeconfig'}",
+                    f"--authorization-kubeconfig={home / 'scheduler.kubeconfig'}",
+                    "--bind-address=127.0.0.1",
+                    f"--secure-port={p['scheduler']}",
+                    "--leader-elect=false",
+                ],
+                probe=healthz(p["scheduler"]),
+            ),
+            ProcessSpec(
+                name="registry",
+                argv=["docker-registry", "serve", str(home / "registry.yml")],
+                prepare=lambda: self._write_config("registry.yml"),
+                probe=ready(f"http://{REGISTRY}/v2/", 200),
+            ),
+            ProcessSpec(
+                name="containerd",
+                argv=["containerd", "--config", str(home / "containerd.toml")],
+                prepare=self._prepare_containerd,
+                probe=lambda: sh(*self.ctr("version"), check=False).returncode == 0,
+            ),
+            ProcessSpec(
+                name="kubelet",
+                argv=[
+                    str(k8s_bin("kubelet")),
+                    f"--config={home / 'kubelet.yaml'}",
+                    f"--kubeconfig={home / 'kubelet.kubeconfig'}",
+                    f"--root-dir={home / 'kubelet'}",
+                    f"--hostname-override={NODE}",
+                    f"--node-ip={NODE_IP}",
+                ],
+                prepare=lambda: self._write_config("kubelet.yaml"),
+                probe=ready(f"http://127.0.0.1:{p['kubelet_healthz']}/healthz", 200),
+            ),
+            ProcessSpec(
+                name="kube-proxy",
+                argv=[
+                    str(k8s_bin("kube-proxy")),
+                    f"--config={home / 'kube-proxy.yaml'}",
+                    f"--hostname-override={NODE}",
+                ],
+                prepare=self._prepare_proxy,
+                probe=ready(f"http://127.0.0.1:{p['proxy_healthz']}/healthz", 200),
+            ),
+        ]
+
+    def ctr(self, *args: str) -> list[str]:
+        return ["ctr", "--address", str(self.containerd_socket), "-n", "k8s.io", *args]
+
+    def _prepare_proxy(self) -> None:
+        saved = self.home / "route_localnet"
+        if not saved.exists():
+            saved.write_text(Path(ROUTE_LOCALNET).read_text())
+        self._write_config("kube-proxy.yaml")
+
+    def _prepare_containerd(self) -> None:
+        self.containerd_socket.parent.mkdir(parents=True, exist_ok=True)
+        self._write_config("containerd.toml")
+        self._write_config("cni.conflist", self.home / "cni" / "10-dapr-todo.conflist")
+
+    def _pause_image(self) -> None:
+        """The sandbox image: tools/cluster/pause built static, as a one-file image (buildah),
+        pushed to the cluster's registry."""
+        tag = PAUSE_IMAGE.removeprefix(f"{REGISTRY}/").replace(":", "/manifests/")
+        if probes.http_status(f"http://{REGISTRY}/v2/{tag}", 200)():
+            return
+        binary = cache_dir() / "cluster" / "pause" / "pause"
+        if not binary.exists():
+            binary.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(binary), "main.go"],
+                cwd=repo_root() / "tools" / "cluster" / "pause",
+                env={**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"},
+                check=True, capture_output=True,
+            )  # fmt: skip
+        b = buildah()
+        ctr = sh(*b, "from", "scratch").stdout.strip()
+        try:
+            sh(*b, "copy", ctr, str(binary), "/pause")
+            sh(*b, "config", "--entrypoint", '["/pause"]', "--user", "65535:65535", ctr)
+            sh(*b, "commit", "--quiet", ctr, PAUSE_IMAGE)
+        finally:
+            sh(*b, "rm", ctr, check=False)
+        sh(*b, "push", "--tls-verify=false", PAUSE_IMAGE, f"docker://{PAUSE_IMAGE}")
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def up(self, report: Reporter = print) -> None:
+        missing = [str(b) for b in (etcd_bin(), k8s_bin("kube-apiserver")) if not b.exists()]
+        if missing:
+            raise StartError("cluster", f"not built: {missing}; run `make cluster-up`", self.home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+        self._step("certificates and kubeconfigs", self._certificates, report)
+        self._step(f"bridge {BRIDGE} ({NODE_IP}, pods {POD_CIDR})", self._network, report)
+        for spec in self.specs():
+            existing = self.table.load(spec.name)
+            if existing is not None and existing.alive():
+                report(f"  up     {spec.name:<28} (pid {existing.pid})")
+                continue
+            running = start(spec, self.table)
+            report(f"  ready  {spec.name:<28} {_wait_ready(spec, running):5.1f}s")
+            if spec.name == "registry":
+                self._step("sandbox image (buildah)", self._pause_image, report)
+        self._write_endpoints()
+        report(f"control plane ready in {time.monotonic() - t0:.1f}s; KUBECONFIG={self.kubeconfig}")
+
+    def _step(self, what: str, action: Callable[[], None], report: Reporter) -> None:
+        t = time.monotonic()
+        action()
+        report(f"  done   {what:<28} {time.monotonic() - t:5.1f}s")
+
+    def _write_endpoints(self) -> None:
+        endpoints = {
+            "kubeconfig": str(self.kubeconfig),
+            "apiserver": f"https://{NODE_IP}:{PORTS['apiserver']}",
+            "node_ip": NODE_IP,
+            "pod_cidr": POD_CIDR,
+            "service_cidr": SERVICE_CIDR,
+        }
+        (self.home / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
+
+    def down(self, report: Reporter = print) -> None:
+        """Stop every process, last started first, and undo what they left on the machine:
+        pod containers and shims, mounts, pod network namespaces, iptables chains, cgroups,
+        the bridge, route_localnet."""
+        specs = {spec.name: spec for spec in self.specs()}
+        for name in ["kube-proxy", "kubelet"]:
+            self._stop(name, report)
+        if self._alive("containerd"):
+            self._remove_pods(report)
+        for name in reversed(list(specs)):
+            self._stop(name, report)
+        for pid in kill_tagged(self.home):  # containerd's shims carry the cluster's tag
+            report(f"  killed pid {pid} (shim or orphan)")
+        self._unmount(report)
+        for netns in sorted(Path("/run/netns").glob("cni-*")):
+            sh("ip", "netns", "del", netns.name, check=False)
+        self._drop_iptables_chains(report)
+        self._remove_cgroups()
+        if sh("ip", "link", "show", BRIDGE, check=False).returncode == 0:
+            sh("ip", "link", "del", BRIDGE)
+            report(f"  removed bridge {BRIDGE}")
+        saved = self.home / "route_localnet"
+        if saved.exists():
+            Path(ROUTE_LOCALNET).write_text(saved.read_text())
+            saved.unlink()
+        shutil.rmtree(self.home / "cni-state", ignore_errors=True)
+        (self.home / "endpoints.json").unlink(missing_ok=True)
+
+    def _alive(self, name: str) -> bool:
+        running = self.table.load(name)
+        return running is not None and running.alive()
+
+    def _stop(self, name: str, report: Reporter) -> None:
+        running = self.table.load(name)
+        if running is None:
+            return
+        if running.alive():
+            stop(running)
+            report(f"  stopped {name}")
+        self.table.forget(name)
+
+    def _remove_pods(self, report: Reporter) -> None:
+        """Kill every container task and delete every container containerd knows (the CRI
+        sandboxes included), so no pod process outlives the cluster."""
+        tasks = sh(*self.ctr("tasks", "ls", "-q"), check=False).stdout.split()
+        for task in tasks:
+            sh(*self.ctr("tasks", "kill", "-s", "SIGKILL", task), check=False)
+        deadline = time.monotonic() + 15
+        while tasks and time.monotonic() < deadline:
+            for task in tasks:
+                sh(*self.ctr("tasks", "delete", task), check=False)
+            tasks = sh(*self.ctr("tasks", "ls", "-q"), check=False).stdout.split()
+            time.sleep(0.2)
+        containers = sh(*self.ctr("containers", "ls", "-q"), check=False).stdout.split()
+        for container in containers:
+            sh(*self.ctr("containers", "delete", container), check=False)
+        if containers:
+            report(f"  removed {len(containers)} containers")
+
+    def _unmount(self, report: Reporter) -> None:
+        roots = (str(self.home), str(self.containerd_socket.parent), str(cache_dir() / "cluster"))
+        mounts = [
+            line.split()[1].replace("\\040", " ")
+            for line in Path("/proc/mounts").read_text().splitlines()
+        ]
+        ours = sorted({m for m in mounts if m.startswith(roots)}, key=len, reverse=True)
+        for mount in ours:
+            if sh("umount", mount, check=False).returncode != 0:
+                sh("umount", "-l", mount, check=False)
+        if ours:
+            report(f"  unmounted {len(ours)} mounts")
+
+    def _drop_iptables_chains(self, report: Reporter) -> None:
+        """Every KUBE-* and CNI-* chain, and every rule that jumps to one (iptables-save,
+        filtered, restored: the machine's other rules stay as they are)."""
+        for save, restore in (("iptables-save", "iptables-restore"),
+                              ("ip6tables-save", "ip6tables-restore")):  # fmt: skip
+            dump = sh(save, check=False).stdout
+            kept = [line for line in dump.splitlines() if not re.search(r"\b(KUBE|CNI)-", line)]
+            if len(kept) != len(dump.splitlines()):
+                subprocess.run([restore], input="\n".join(kept) + "\n", text=True, check=True)
+                report(f"  dropped the cluster's {save.split('-')[0]} chains")
+
+    def _remove_cgroups(self) -> None:
+        """The kubepods hierarchy the kubelet made in each cgroup v1 controller (and v2)."""
+        cgroups = Path("/sys/fs/cgroup")
+        for top in [*cgroups.glob("*/kubepods"), *cgroups.glob("kubepods")]:
+            for directory in sorted(top.glob("**/"), key=lambda d: len(d.parts), reverse=True):
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
+
+    def status(self) -> Iterator[tuple[str, str, bool]]:
+        for spec in self.specs():
+            running: Running | None = self.table.load(spec.name)
+            alive = running is not None and running.alive()
+            yield spec.name, str(running.pid) if running and alive else "-", alive and spec.probe()
+
+    def kubectl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(k8s_bin("kubectl")), f"--kubeconfig={self.kubeconfig}", *args],
+            capture_output=True, text=True, check=check,
+        )  # fmt: skip
+
+
+def _https_ok(url: str, pki: Path | None = None) -> probes.Probe:
+    """GET `url` over TLS answers 200: with the admin client certificate when `pki` is given
+    (the API server's /readyz), else unauthenticated and unverified (components' /healthz)."""
+
+    def probe() -> bool:
+        import httpx
+
+        try:
+            if pki is None:
+                answer = httpx.get(url, verify=False, timeout=2.0)
+            else:
+                import ssl
+
+                context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+                context.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+                answer = httpx.get(url, verify=context, timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return answer.status_code == 200
+
+    return probe
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m devstack.cluster", description=__doc__)
+    parser.add_argument("command", choices=("up", "down", "status"))
+    args = parser.parse_args(argv)
+    cluster = Cluster.default()
+    if args.command == "up":
+        try:
+            cluster.up()
+        except StartError as exc:
+            print(f"{exc}\n(log: {exc.log})", file=sys.stderr)
+            cluster.down()
+            return 1
+    elif args.command == "down":
+        cluster.down()
+    else:
+        rows = list(cluster.status())
+        for name, pid, healthy in rows:
+            print(f"  {name:<28} {pid:>8}  {'healthy' if healthy else 'DOWN'}")
+        if all(healthy for *_, healthy in rows):
+            print(cluster.kubectl("get", "nodes,pods", "-A", "-o", "wide", check=False).stdout)
+        return 0 if all(h for *_, h in rows) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
