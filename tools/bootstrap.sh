@@ -48,9 +48,9 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 fi
 done_step "Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2), PostgreSQL $(ls /usr/lib/postgresql | sort -n | tail -1)"
 
-step "Dapr $DAPR_VERSION (daprd allcomponents, sentry, scheduler, placement) from its Go module"
+step "Dapr $DAPR_VERSION (daprd allcomponents, sentry, scheduler, placement; operator, injector for the dev cluster) from its Go module"
 missing=()
-for b in daprd sentry scheduler placement; do [ -x "$DAPR_DIR/$b" ] || missing+=("./cmd/$b"); done
+for b in daprd sentry scheduler placement operator injector; do [ -x "$DAPR_DIR/$b" ] || missing+=("./cmd/$b"); done
 if [ ${#missing[@]} -gt 0 ]; then
   command -v go >/dev/null || { echo "Go is required to build Dapr" >&2; exit 1; }
   echo "    building ${missing[*]} with $(go version | awk '{print $3}') (first time: 10-25 min on 2 cores)"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.cluster import BRIDGE, ROUTE_LOCALNET, Cluster
+from devstack.cluster import BRIDGE, SYSCTLS, Cluster
 from devstack.processes import tagged_with
 from devstack.versions import repo_root
 
@@ -37,7 +37,9 @@ def cluster_cli(cluster: Cluster, command: str) -> subprocess.CompletedProcess[s
 def cluster() -> Iterator[Cluster]:
     cluster = Cluster(repo_root() / ".devcluster-test")
     cluster_cli(cluster, "down")
-    route_localnet = Path(ROUTE_LOCALNET).read_text()
+    if subprocess.run(["ip", "link", "show", BRIDGE], capture_output=True).returncode == 0:
+        pytest.fail(f"another dev cluster holds {BRIDGE} (one per machine): `make cluster-down`")
+    sysctls = {key: Path(key).read_text() for key in SYSCTLS}
     up = cluster_cli(cluster, "up")
     if up.returncode != 0:
         pytest.fail(f"cluster up failed:\n{up.stdout}\n{up.stderr}")
@@ -53,4 +55,4 @@ def cluster() -> Iterator[Cluster]:
     rules = subprocess.run(["iptables-save"], capture_output=True, text=True, check=True).stdout
     assert "KUBE-" not in rules and "CNI-" not in rules, "iptables chains left behind"
     assert not list(Path("/sys/fs/cgroup").glob("*/kubepods")), "cgroups left behind"
-    assert Path(ROUTE_LOCALNET).read_text() == route_localnet
+    assert {key: Path(key).read_text() for key in SYSCTLS} == sysctls, "kernel settings changed"

@@ -31,7 +31,7 @@ from devstack.processes import (
     stop,
 )
 from devstack.processes import wait_ready as _wait_ready
-from devstack.versions import cache_dir, repo_root
+from devstack.versions import DAPR_VERSION, cache_dir, dapr_bin, repo_root
 
 K8S_VERSION = "v1.37.2"
 ETCD_VERSION = "v3.7.3"
@@ -43,8 +43,15 @@ SERVICE_CIDR = "10.245.0.0/24"
 DNS_IP = "10.245.0.10"
 REGISTRY = "127.0.0.1:15000"
 PAUSE_IMAGE = f"{REGISTRY}/pause:devcluster"
-# kube-proxy sets it so NodePorts answer on 127.0.0.1; cluster-down puts the old value back.
+COREDNS_VERSION = "v1.14.7"
+HELM_VERSION = "v3.22.0"
+COREDNS_IMAGE = f"{REGISTRY}/coredns:{COREDNS_VERSION}"
+DAPR_IMAGES = ("operator", "injector", "sentry", "placement", "scheduler", "daprd")
+# Kernel settings the cluster needs (forwarding between pods and Services; kube-proxy sets
+# route_localnet so NodePorts answer on 127.0.0.1); cluster-down puts the old values back.
 ROUTE_LOCALNET = "/proc/sys/net/ipv4/conf/all/route_localnet"
+IP_FORWARD = "/proc/sys/net/ipv4/ip_forward"
+SYSCTLS = (ROUTE_LOCALNET, IP_FORWARD)
 # Away from the local stack's ports and from Kubernetes' defaults (a developer's own cluster).
 PORTS = {
     "etcd": 12379,
@@ -77,6 +84,41 @@ def k8s_bin(name: str) -> Path:
 
 def etcd_bin() -> Path:
     return cache_dir() / "cluster" / f"etcd-{ETCD_VERSION}" / "etcd"
+
+
+def coredns_bin() -> Path:
+    return cache_dir() / "cluster" / f"coredns-{COREDNS_VERSION}" / "coredns"
+
+
+def helm_bin() -> Path:
+    return cache_dir() / "cluster" / f"helm-{HELM_VERSION}" / "helm"
+
+
+def dapr_module() -> Path:
+    """The pinned Dapr module in Go's module cache (its Helm chart, its CRDs)."""
+    info = subprocess.run(
+        ["go", "mod", "download", "-json", f"github.com/dapr/dapr@v{DAPR_VERSION}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return Path(json.loads(info.stdout)["Dir"])
+
+
+def push_image(ref: str, binary: Path, user: str) -> None:
+    """`binary` as `/<its name>`, the entrypoint, run as `user`, with the machine's CA
+    certificates, in an image built from scratch; pushed as `ref` unless the registry has it."""
+    name, tag = ref.removeprefix(f"{REGISTRY}/").split(":")
+    if probes.http_status(f"http://{REGISTRY}/v2/{name}/manifests/{tag}", 200)():
+        return
+    b = buildah()
+    ctr = sh(*b, "from", "scratch").stdout.strip()
+    try:
+        sh(*b, "copy", ctr, str(binary), f"/{binary.name}")
+        sh(*b, "copy", ctr, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/")
+        sh(*b, "config", "--entrypoint", json.dumps([f"/{binary.name}"]), "--user", user, ctr)
+        sh(*b, "commit", "--quiet", ctr, ref)
+    finally:
+        sh(*b, "rm", ctr, check=False)
+    sh(*b, "push", "--tls-verify=false", ref, f"docker://{ref}")
 
 
 def buildah() -> list[str]:
@@ -123,6 +165,7 @@ class Cluster:
             **{f"{k}_port": v for k, v in PORTS.items()},
             "node_ip": NODE_IP,
             "pod_cidr": POD_CIDR,
+            "service_cidr": SERVICE_CIDR,
             "dns_ip": DNS_IP,
             "bridge": BRIDGE,
             "ca_crt": self.pki / "ca.crt",
@@ -136,6 +179,7 @@ class Cluster:
             "cni_conf_dir": self.home / "cni",
             "cni_state": self.home / "cni-state",
             "pause_image": PAUSE_IMAGE,
+            "coredns_image": COREDNS_IMAGE,
             "registry": REGISTRY,
             "registry_root": cache_dir() / "cluster" / "registry",
             "pod_logs": self.home / "pod-logs",
@@ -232,7 +276,8 @@ class Cluster:
         if f"{NODE_IP}/" not in addrs:
             sh("ip", "addr", "add", f"{NODE_IP}/24", "dev", BRIDGE)
         sh("ip", "link", "set", BRIDGE, "up")
-        sh("sysctl", "-qw", "net.ipv4.ip_forward=1")
+        self._save_sysctls()
+        Path(IP_FORWARD).write_text("1")
         sh("sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1", check=False)
         (self.home / "resolv.conf").write_text(
             "nameserver " + DNS_IP + "\nsearch cluster.local\noptions ndots:5\n"
@@ -368,7 +413,7 @@ class Cluster:
                     f"--config={home / 'kube-proxy.yaml'}",
                     f"--hostname-override={NODE}",
                 ],
-                prepare=self._prepare_proxy,
+                prepare=lambda: self._write_config("kube-proxy.yaml"),
                 probe=ready(f"http://127.0.0.1:{p['proxy_healthz']}/healthz", 200),
             ),
         ]
@@ -376,41 +421,95 @@ class Cluster:
     def ctr(self, *args: str) -> list[str]:
         return ["ctr", "--address", str(self.containerd_socket), "-n", "k8s.io", *args]
 
-    def _prepare_proxy(self) -> None:
-        saved = self.home / "route_localnet"
+    def _save_sysctls(self) -> None:
+        saved = self.home / "sysctls.json"
         if not saved.exists():
-            saved.write_text(Path(ROUTE_LOCALNET).read_text())
-        self._write_config("kube-proxy.yaml")
+            saved.write_text(json.dumps({k: Path(k).read_text() for k in SYSCTLS}))
+
+    def _restore_sysctls(self) -> None:
+        saved = self.home / "sysctls.json"
+        if saved.exists():
+            for key, value in json.loads(saved.read_text()).items():
+                Path(key).write_text(value)
+            saved.unlink()
 
     def _prepare_containerd(self) -> None:
         self.containerd_socket.parent.mkdir(parents=True, exist_ok=True)
         self._write_config("containerd.toml")
         self._write_config("cni.conflist", self.home / "cni" / "10-dapr-todo.conflist")
 
-    def _pause_image(self) -> None:
-        """The sandbox image: tools/cluster/pause built static, as a one-file image (buildah),
-        pushed to the cluster's registry."""
-        tag = PAUSE_IMAGE.removeprefix(f"{REGISTRY}/").replace(":", "/manifests/")
-        if probes.http_status(f"http://{REGISTRY}/v2/{tag}", 200)():
-            return
-        binary = cache_dir() / "cluster" / "pause" / "pause"
-        if not binary.exists():
-            binary.parent.mkdir(parents=True, exist_ok=True)
+    def _images(self) -> None:
+        """The images the cluster itself runs, each one static binary (plus CA certificates)
+        in an otherwise empty image, built with buildah and pushed to the cluster's registry:
+        the pod sandbox, CoreDNS, and Dapr's control plane and sidecar (the same source build
+        as the local daprd, under the names the Dapr chart expects)."""
+        pause = cache_dir() / "cluster" / "pause" / "pause"
+        if not pause.exists():
+            pause.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(
-                ["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(binary), "main.go"],
+                ["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(pause), "main.go"],
                 cwd=repo_root() / "tools" / "cluster" / "pause",
                 env={**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"},
                 check=True, capture_output=True,
             )  # fmt: skip
-        b = buildah()
-        ctr = sh(*b, "from", "scratch").stdout.strip()
-        try:
-            sh(*b, "copy", ctr, str(binary), "/pause")
-            sh(*b, "config", "--entrypoint", '["/pause"]', "--user", "65535:65535", ctr)
-            sh(*b, "commit", "--quiet", ctr, PAUSE_IMAGE)
-        finally:
-            sh(*b, "rm", ctr, check=False)
-        sh(*b, "push", "--tls-verify=false", PAUSE_IMAGE, f"docker://{PAUSE_IMAGE}")
+        push_image(PAUSE_IMAGE, pause, "65535")
+        push_image(COREDNS_IMAGE, coredns_bin(), "65532")
+        for name in DAPR_IMAGES:
+            push_image(f"{REGISTRY}/{name}:{DAPR_VERSION}", dapr_bin(name), "65532")
+
+    def _manifest(self, name: str) -> Path:
+        target = self.home / "manifests" / name
+        self._write_config(name, target)
+        return target
+
+    def _addons(self, report: Reporter) -> None:
+        """Cluster DNS, the Dapr scheduler's volumes, Dapr from the chart of the pinned module."""
+        self.kubectl("wait", "--for=condition=Ready", f"node/{NODE}", "--timeout=120s")
+        self._step("CoreDNS", self._dns, report)
+        self._step(f"Dapr {DAPR_VERSION} (Helm chart, mTLS)", self._dapr, report)
+
+    def _dns(self) -> None:
+        self.kubectl("apply", "--server-side", "-f", str(self._manifest("coredns.yaml")))
+        self.kubectl(
+            "-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s"
+        )
+
+    def _dapr(self) -> None:
+        volumes = []
+        for i in range(3):  # the scheduler StatefulSet's replicas, each with a 16 Gi claim
+            path = self.home / "volumes" / f"dapr-scheduler-{i}"
+            path.mkdir(parents=True, exist_ok=True)
+            os.chown(path, 65532, 65532)
+            claim = f"dapr-scheduler-data-dir-dapr-scheduler-server-{i}"
+            volumes.append({
+                "apiVersion": "v1", "kind": "PersistentVolume",
+                "metadata": {"name": f"devcluster-dapr-scheduler-{i}"},
+                "spec": {
+                    "capacity": {"storage": "16Gi"}, "accessModes": ["ReadWriteOnce"],
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "hostPath": {"path": str(path), "type": "Directory"},
+                    "claimRef": {"namespace": "dapr-system", "name": claim},
+                },
+            })  # fmt: skip
+        (self.home / "manifests" / "scheduler-volumes.json").write_text(
+            json.dumps({"apiVersion": "v1", "kind": "List", "items": volumes})
+        )
+        self.kubectl(
+            "apply", "--server-side", "-f", str(self.home / "manifests" / "scheduler-volumes.json")
+        )
+        chart = self.home / "charts" / "dapr"
+        shutil.rmtree(chart, ignore_errors=True)  # the module cache is read-only: a copy
+        shutil.copytree(dapr_module() / "charts" / "dapr", chart)
+        subprocess.run(
+            [
+                str(helm_bin()), f"--kubeconfig={self.kubeconfig}", "upgrade", "--install",
+                "dapr", str(chart), "--namespace", "dapr-system", "--create-namespace",
+                "--set", f"global.registry={REGISTRY}", "--set", f"global.tag={DAPR_VERSION}",
+                "--set", "global.mtls.enabled=true", "--set", "global.logAsJson=true",
+                "--wait", "--timeout", "10m",
+            ],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
 
     # ---- lifecycle ----------------------------------------------------------------------
     def up(self, report: Reporter = print) -> None:
@@ -429,9 +528,10 @@ class Cluster:
             running = start(spec, self.table)
             report(f"  ready  {spec.name:<28} {_wait_ready(spec, running):5.1f}s")
             if spec.name == "registry":
-                self._step("sandbox image (buildah)", self._pause_image, report)
+                self._step("images (buildah)", self._images, report)
+        self._addons(report)
         self._write_endpoints()
-        report(f"control plane ready in {time.monotonic() - t0:.1f}s; KUBECONFIG={self.kubeconfig}")
+        report(f"cluster ready in {time.monotonic() - t0:.1f}s; KUBECONFIG={self.kubeconfig}")
 
     def _step(self, what: str, action: Callable[[], None], report: Reporter) -> None:
         t = time.monotonic()
@@ -469,10 +569,7 @@ class Cluster:
         if sh("ip", "link", "show", BRIDGE, check=False).returncode == 0:
             sh("ip", "link", "del", BRIDGE)
             report(f"  removed bridge {BRIDGE}")
-        saved = self.home / "route_localnet"
-        if saved.exists():
-            Path(ROUTE_LOCALNET).write_text(saved.read_text())
-            saved.unlink()
+        self._restore_sysctls()
         shutil.rmtree(self.home / "cni-state", ignore_errors=True)
         (self.home / "endpoints.json").unlink(missing_ok=True)
 
@@ -545,10 +642,12 @@ class Cluster:
             alive = running is not None and running.alive()
             yield spec.name, str(running.pid) if running and alive else "-", alive and spec.probe()
 
-    def kubectl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def kubectl(
+        self, *args: str, check: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(k8s_bin("kubectl")), f"--kubeconfig={self.kubeconfig}", *args],
-            capture_output=True, text=True, check=check,
+            input=input, capture_output=True, text=True, check=check,
         )  # fmt: skip
 
 
@@ -588,7 +687,9 @@ def main(argv: list[str] | None = None) -> int:
             cluster.up()
         except StartError as exc:
             print(f"{exc}\n(log: {exc.log})", file=sys.stderr)
-            cluster.down()
+            return 1
+        except subprocess.CalledProcessError as exc:
+            print(f"{' '.join(exc.cmd[:4])} ... failed:\n{exc.stdout}{exc.stderr}", file=sys.stderr)
             return 1
     elif args.command == "down":
         cluster.down()
