@@ -29,8 +29,8 @@ from devstack.processes import (
     kill_tagged,
     start,
     stop,
+    wait_ready,
 )
-from devstack.processes import wait_ready as _wait_ready
 from devstack.versions import DAPR_VERSION, cache_dir, dapr_bin, repo_root
 
 K8S_VERSION = "v1.37.2"
@@ -515,7 +515,7 @@ class Cluster:
     def up(self, report: Reporter = print) -> None:
         missing = [str(b) for b in (etcd_bin(), k8s_bin("kube-apiserver")) if not b.exists()]
         if missing:
-            raise StartError("cluster", f"not built: {missing}; run `make cluster-up`", self.home)
+            raise StartError("cluster", f"not built: {missing}; run `make bootstrap`", self.home)
         self.home.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
         self._step("certificates and kubeconfigs", self._certificates, report)
@@ -526,7 +526,7 @@ class Cluster:
                 report(f"  up     {spec.name:<28} (pid {existing.pid})")
                 continue
             running = start(spec, self.table)
-            report(f"  ready  {spec.name:<28} {_wait_ready(spec, running):5.1f}s")
+            report(f"  ready  {spec.name:<28} {wait_ready(spec, running):5.1f}s")
             if spec.name == "registry":
                 self._step("images (buildah)", self._images, report)
         self._addons(report)
@@ -686,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             cluster.up()
         except StartError as exc:
-            print(f"{exc}\n(log: {exc.log})", file=sys.stderr)
+            print(f"{exc}\n(log: {exc.log}); `make cluster-down` stops it", file=sys.stderr)
             return 1
         except subprocess.CalledProcessError as exc:
             print(f"{' '.join(exc.cmd[:4])} ... failed:\n{exc.stdout}{exc.stderr}", file=sys.stderr)
