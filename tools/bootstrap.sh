@@ -86,9 +86,9 @@ step "Tilt $TILT_VERSION (make dev) from its Go module"
 bash "$ROOT/tools/build-tilt.sh" "$TILT_VERSION" "$TILT_SUM"
 done_step "$("$CACHE/tilt/$TILT_VERSION/tilt" version)"
 
-step "Dev cluster runtime from Debian: containerd, runc, CNI plugins, iptables, buildah, registry"
+step "Dev cluster runtime from Debian: containerd, runc, CNI plugins, iptables, buildah, debootstrap, registry"
 pkgs=()
-for p in containerd runc containernetworking-plugins iptables conntrack buildah docker-registry; do
+for p in containerd runc containernetworking-plugins iptables conntrack buildah debootstrap docker-registry; do
   dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
 done
 if [ ${#pkgs[@]} -gt 0 ]; then

@@ -4,6 +4,7 @@
 #   etcd        etcd etcdctl
 #   helm        helm
 #   coredns     coredns, with only the plugins cluster DNS needs (build/coredns/main.go)
+#   mailpit     mailpit, the SMTP sink of k8s/components/infra (with its API; no web UI assets)
 # into $DAPR_TODO_CACHE/cluster/<name>-<version>/. Idempotent: a binary already there is skipped;
 # each is built into a temp dir beside it and renamed into place.
 #
@@ -15,13 +16,14 @@
 # build caches are Go's own (go env GOMODCACHE GOCACHE), outside the repository.
 #
 #   tools/cluster/build.sh        build what is missing (first time: ~30 min on 2 cores)
-#   tools/cluster/build.sh pin    after changing a version below: regenerate build/*/go.mod, go.sum
+#   tools/cluster/build.sh pin [NAME]  after changing a version below: regenerate build/*/go.mod, go.sum
 set -euo pipefail
 
 KUBERNETES_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 HELM_VERSION=v3.22.0
 COREDNS_VERSION=v1.14.7
+MAILPIT_VERSION=v1.27.11
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BUILD="$HERE/build"
@@ -43,7 +45,7 @@ command -v go >/dev/null || { echo "Go is required (go.mod files say which versi
 # Writes build/NAME/go.mod from the upstream go.mod(s): their go and godebug lines (the main
 # module's decide GODEBUG defaults), a require of each, their replaces with each local-path one
 # turned into "the same module at LOCAL_REPLACE_VERSION", and tool lines; then go mod tidy.
-pin() {
+pin_one() {
   local name=$1 local_ver=$2; shift 2
   step "pin build/$name: $*"
   python3 - "$BUILD/$name/go.mod" "$name" "$local_ver" "$@" <<'PY'
@@ -90,12 +92,15 @@ PY
 }
 
 if [ "${1:-}" = pin ]; then
+  only=${2:-}  # build.sh pin NAME: that wrapper only
+  pin() { if [ -z "$only" ] || [ "$only" = "$1" ]; then pin_one "$@"; fi; }
   pin kubernetes "$K8S_STAGING_VERSION" "k8s.io/kubernetes@$KUBERNETES_VERSION" \
     -- "${K8S_BINS[@]/#/k8s.io/kubernetes/cmd/}"
   pin etcd "$ETCD_VERSION" "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" \
     -- go.etcd.io/etcd/server/v3 go.etcd.io/etcd/etcdctl/v3
   pin helm "" "helm.sh/helm/v3@$HELM_VERSION" -- helm.sh/helm/v3/cmd/helm
   pin coredns "" "github.com/coredns/coredns@$COREDNS_VERSION" --
+  pin mailpit "" "github.com/axllent/mailpit@$MAILPIT_VERSION" -- github.com/axllent/mailpit
   exit 0
 fi
 
@@ -136,6 +141,7 @@ check kubernetes "k8s.io/kubernetes@$KUBERNETES_VERSION"
 check etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION"
 check helm "helm.sh/helm/v3@$HELM_VERSION"
 check coredns "github.com/coredns/coredns@$COREDNS_VERSION"
+check mailpit "github.com/axllent/mailpit@$MAILPIT_VERSION"
 
 # Kubernetes: version stamps as its hack/lib/version.sh sets them (the build date is the
 # release's, from the proxy, so the build is reproducible; the commit is not known here, and
@@ -178,10 +184,15 @@ build helm "$HELM_VERSION" "" "$helm_ldflags" helm=helm.sh/helm/v3/cmd/helm
 # CoreDNS: its version is a constant of coremain; grpcnotrace as in its Makefile.
 build coredns "$COREDNS_VERSION" grpcnotrace "" coredns=.
 
+# mailpit: its version is a variable of its config package (its release build sets it so).
+build mailpit "$MAILPIT_VERSION" "" "-X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" \
+  mailpit=github.com/axllent/mailpit
+
 printf '\033[1mcluster components in %ss\033[0m: %s\n' "$(( $(date +%s) - T0 ))" "$OUT"
 printf '  %-24s %s\n' \
   kube-apiserver "$("$K8S_DIR/kube-apiserver" --version)" \
   kubectl "$("$K8S_DIR/kubectl" version --client | head -1)" \
   etcd "$("$OUT/etcd-$ETCD_VERSION/etcd" --version | head -1)" \
   helm "$("$HELM_DIR/helm" version --short)" \
-  coredns "$("$OUT/coredns-$COREDNS_VERSION/coredns" -version | head -1), plugins: $("$OUT/coredns-$COREDNS_VERSION/coredns" -plugins | grep . | tr '\n' ' ')"
+  coredns "$("$OUT/coredns-$COREDNS_VERSION/coredns" -version | head -1), plugins: $("$OUT/coredns-$COREDNS_VERSION/coredns" -plugins | grep . | tr '\n' ' ')" \
+  mailpit "$("$OUT/mailpit-$MAILPIT_VERSION/mailpit" version --no-release-check 2>/dev/null | head -1)"

@@ -83,3 +83,14 @@ def test_free_ports_stay_out_of_the_ephemeral_range() -> None:
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     ports = [free_port() for _ in range(50)]
     assert all(p < low for p in ports) and len(set(ports)) == 50
+
+
+def test_free_ports_never_meet_the_dev_cluster() -> None:
+    """A test stack's sidecar once took the cluster's controller-manager port (20257) while the
+    cluster suite started; nor may it pick a NodePort, which kube-proxy redirects on loopback."""
+    from devstack import ports
+    from devstack.cluster import BACKEND_NODEPORT, PORTS
+
+    picked = range(ports._PICK_FROM, ports._PICK_TO)
+    assert not [p for p in [*PORTS.values(), BACKEND_NODEPORT] if p in picked]
+    assert ports._PICK_TO <= 30000  # --service-node-port-range defaults to 30000-32767

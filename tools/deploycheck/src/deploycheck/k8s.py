@@ -1,7 +1,7 @@
-"""k8s/: both overlays render with the pinned kustomize; every core object passes the
-Kubernetes JSON schemas (strict), every Dapr object the pinned Dapr CRDs' schemas (strict, as
-the API server's strict field validation); and the objects agree with each other, with the
-code, the Dockerfiles and the local components/."""
+"""k8s/: every overlay (dev, local, prod) renders with the pinned kustomize; every core object
+passes the Kubernetes JSON schemas (strict), every Dapr object the pinned Dapr CRDs' schemas
+(strict, as the API server's strict field validation); and the objects agree with each other,
+with the code, the Dockerfiles and the local components/."""
 
 import copy
 import importlib.resources
@@ -32,7 +32,7 @@ from deploycheck.facts import (
 )
 
 Obj = dict[str, Any]
-OVERLAYS = ("dev", "prod")
+OVERLAYS = ("dev", "local", "prod")
 CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"}
 
 
@@ -308,7 +308,7 @@ def cross_check(objs: list[Obj], overlay: str) -> list[str]:
         needed = _pod_secret_refs(pod) | {
             notes[k] for k in ("dapr.io/api-token-secret", "dapr.io/app-token-secret") if k in notes
         }
-        if overlay == "dev":
+        if overlay in ("dev", "local"):
             for name in sorted(needed - set(secrets)):
                 err(f"{where}: Secret {name} is not generated")
 

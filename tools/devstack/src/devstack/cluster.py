@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,7 +32,15 @@ from devstack.processes import (
     stop,
     wait_ready,
 )
-from devstack.versions import DAPR_VERSION, cache_dir, dapr_bin, repo_root
+from devstack.stack import APP_IDS
+from devstack.versions import (
+    DAPR_VERSION,
+    KAFKA_VERSION,
+    cache_dir,
+    dapr_bin,
+    kafka_libs,
+    repo_root,
+)
 
 K8S_VERSION = "v1.37.2"
 ETCD_VERSION = "v3.7.3"
@@ -47,22 +56,47 @@ COREDNS_VERSION = "v1.14.7"
 HELM_VERSION = "v3.22.0"
 COREDNS_IMAGE = f"{REGISTRY}/coredns:{COREDNS_VERSION}"
 DAPR_IMAGES = ("operator", "injector", "sentry", "placement", "scheduler", "daprd")
+MAILPIT_VERSION = "v1.27.11"
+# Build-time bases, in buildah's store only (tools/cluster/images/README.md).
+DEBIAN_BASE = "localhost/dapr-todo/debian:bookworm"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+PYTHON_BASE = "localhost/dapr-todo/python:3.11-bookworm"
+# What k8s/overlays/local names (its `images:`), by the image's directory or app-id.
+INFRA_IMAGES = {
+    "postgres": f"{REGISTRY}/postgres:15-bookworm",
+    "redis": f"{REGISTRY}/redis:7-bookworm",
+    "kafka": f"{REGISTRY}/kafka:{KAFKA_VERSION}",
+    "mailpit": f"{REGISTRY}/mailpit:{MAILPIT_VERSION}",
+}
+APP_IMAGES = {app: f"{REGISTRY}/todo/{app}:devcluster" for app in APP_IDS}
+NAMESPACE = "todo-app"
+BACKEND_NODEPORT = 30800  # k8s/overlays/local/backend-nodeport.yaml
+# Static hostPath volumes for the StatefulSets' claims (no provisioner): namespace, claim,
+# size, the uid that writes it (hostPath volumes get no fsGroup ownership).
+VOLUMES = [
+    *(("dapr-system", f"dapr-scheduler-data-dir-dapr-scheduler-server-{i}", "16Gi", 65532)
+      for i in range(3)),  # the chart's scheduler replicas
+    (NAMESPACE, "data-postgres-0", "5Gi", 70),
+    (NAMESPACE, "data-redis-0", "1Gi", 999),
+    (NAMESPACE, "data-kafka-0", "5Gi", 1000),
+]  # fmt: skip
 # Kernel settings the cluster needs (forwarding between pods and Services; kube-proxy sets
 # route_localnet so NodePorts answer on 127.0.0.1); cluster-down puts the old values back.
 ROUTE_LOCALNET = "/proc/sys/net/ipv4/conf/all/route_localnet"
 IP_FORWARD = "/proc/sys/net/ipv4/ip_forward"
 SYSCTLS = (ROUTE_LOCALNET, IP_FORWARD)
-# Away from the local stack's ports and from Kubernetes' defaults (a developer's own cluster).
+# Away from the local stack's ports, from Kubernetes' defaults (a developer's own cluster) and
+# from devstack.ports.free_port's range (20000-29999, where the test suite's stacks listen).
 PORTS = {
     "etcd": 12379,
     "etcd_peer": 12380,
     "apiserver": 16443,
-    "controller_manager": 20257,
-    "scheduler": 20259,
-    "kubelet": 20250,
-    "kubelet_healthz": 20248,
-    "proxy_healthz": 20256,
-    "proxy_metrics": 20249,
+    "controller_manager": 16257,
+    "scheduler": 16259,
+    "kubelet": 16250,
+    "kubelet_healthz": 16248,
+    "proxy_healthz": 16256,
+    "proxy_metrics": 16249,
     "registry": 15000,
 }
 # Client identities, each a certificate signed by the cluster CA: (file name, CN, O).
@@ -103,6 +137,10 @@ def dapr_module() -> Path:
     return Path(json.loads(info.stdout)["Dir"])
 
 
+def mailpit_bin() -> Path:
+    return cache_dir() / "cluster" / f"mailpit-{MAILPIT_VERSION}" / "mailpit"
+
+
 def push_image(ref: str, binary: Path, user: str) -> None:
     """`binary` as `/<its name>`, the entrypoint, run as `user`, with the machine's CA
     certificates, in an image built from scratch; pushed as `ref` unless the registry has it."""
@@ -119,6 +157,26 @@ def push_image(ref: str, binary: Path, user: str) -> None:
     finally:
         sh(*b, "rm", ctr, check=False)
     sh(*b, "push", "--tls-verify=false", ref, f"docker://{ref}")
+
+
+def has_image(ref: str) -> bool:
+    return sh(*buildah(), "inspect", "--type", "image", ref, check=False).returncode == 0
+
+
+def build_image(ref: str, containerfile: Path, context: Path, **args: str) -> None:
+    """`buildah build` of one Containerfile/Dockerfile (cached layers; RUN with the machine's
+    network, for apt and PyPI)."""
+    sh(*buildah(), "build", "--layers", "--format=docker", "--isolation=chroot", "--network=host",
+       "-f", str(containerfile), *(f"--build-arg={k}={v}" for k, v in args.items()),
+       "-t", ref, str(context))  # fmt: skip
+
+
+def push(ref: str) -> str:
+    """Push `ref` to the cluster's registry; its digest."""
+    with tempfile.NamedTemporaryFile("r") as digest:
+        sh(*buildah(), "push", "--tls-verify=false", f"--digestfile={digest.name}", ref,
+           f"docker://{ref}")  # fmt: skip
+        return digest.read().strip()
 
 
 def buildah() -> list[str]:
@@ -181,6 +239,7 @@ class Cluster:
             "pause_image": PAUSE_IMAGE,
             "coredns_image": COREDNS_IMAGE,
             "registry": REGISTRY,
+            "dapr_version": DAPR_VERSION,
             "registry_root": cache_dir() / "cluster" / "registry",
             "pod_logs": self.home / "pod-logs",
         }
@@ -457,6 +516,124 @@ class Cluster:
         for name in DAPR_IMAGES:
             push_image(f"{REGISTRY}/{name}:{DAPR_VERSION}", dapr_bin(name), "65532")
 
+    def _debian(self) -> None:
+        """Debian bookworm (debootstrap minbase, this machine's apt sources and local CAs): the
+        root of the images built from Containerfiles, since no registry serves one here."""
+        if has_image(DEBIAN_BASE):
+            return
+        rootfs = self.home / "debian-rootfs"
+        shutil.rmtree(rootfs, ignore_errors=True)
+        sh("debootstrap", "--variant=minbase", "bookworm", str(rootfs), DEBIAN_MIRROR)
+        (rootfs / "etc" / "apt" / "sources.list").unlink(missing_ok=True)
+        for sources in Path("/etc/apt/sources.list.d").glob("*.sources"):
+            shutil.copy(sources, rootfs / "etc" / "apt" / "sources.list.d")
+        # The machine's own CAs (a TLS-inspecting proxy's, say): `ca-certificates` in an image
+        # adds them to its bundle, so builds reach PyPI as the machine does.
+        local_cas = rootfs / "usr" / "local" / "share" / "ca-certificates"
+        local_cas.mkdir(parents=True, exist_ok=True)
+        for ca in Path("/usr/local/share/ca-certificates").glob("*.crt"):
+            shutil.copy(ca, local_cas)
+        for leftover in ("dev", "var/cache/apt/archives", "var/lib/apt/lists"):
+            for entry in (rootfs / leftover).glob("*"):
+                if entry.is_file() or entry.is_symlink() or not entry.is_dir():
+                    entry.unlink()
+        b = buildah()
+        ctr = sh(*b, "from", "scratch").stdout.strip()
+        try:
+            sh(*b, "copy", ctr, str(rootfs), "/")
+            sh(*b, "config", "--cmd", "bash", "--env", "LANG=C.UTF-8", ctr)
+            sh(*b, "commit", "--quiet", ctr, DEBIAN_BASE)
+        finally:
+            sh(*b, "rm", ctr, check=False)
+            shutil.rmtree(rootfs, ignore_errors=True)
+
+    def _infra_images(self) -> dict[str, str]:
+        """PostgreSQL, Redis and Kafka from tools/cluster/images/<name>/Containerfile, mailpit
+        from its Go build; pushed. Their digests by reference."""
+        images = repo_root() / "tools" / "cluster" / "images"
+        self._debian()
+        for name in ("postgres", "redis"):
+            build_image(INFRA_IMAGES[name], images / name / "Containerfile", images / name,
+                        BASE=DEBIAN_BASE)  # fmt: skip
+        context = self.home / "build" / "kafka"  # the directory plus the broker's jars
+        shutil.rmtree(context, ignore_errors=True)
+        shutil.copytree(images / "kafka", context)
+        shutil.copytree(kafka_libs(), context / "libs", copy_function=os.link)
+        build_image(INFRA_IMAGES["kafka"], context / "Containerfile", context, BASE=DEBIAN_BASE)
+        shutil.rmtree(context)
+        push_image(INFRA_IMAGES["mailpit"], mailpit_bin(), "1000")
+        return {ref: push(ref) for ref in INFRA_IMAGES.values()}
+
+    def _app_images(self) -> dict[str, str]:
+        return {ref: self.app_image(app, ref) for app, ref in APP_IMAGES.items()}
+
+    def app_image(self, app_id: str, ref: str) -> str:
+        """services/<app>/Dockerfile built as a user builds it, with the two bases given as
+        build arguments (Debian's Python; the uv the workspace runs), pushed as `ref`; its
+        digest. Tilt's cluster mode builds with this too (`python -m devstack.cluster image`)."""
+        images = repo_root() / "tools" / "cluster" / "images"
+        self._debian()
+        if not has_image(PYTHON_BASE):
+            build_image(PYTHON_BASE, images / "python" / "Containerfile", images / "python",
+                        BASE=DEBIAN_BASE)  # fmt: skip
+        uv = Path(os.environ.get("UV") or shutil.which("uv") or "uv")
+        uv_image = f"localhost/dapr-todo/uv:{sh(str(uv), '--version').stdout.split()[1]}"
+        if not has_image(uv_image):
+            b = buildah()
+            ctr = sh(*b, "from", "scratch").stdout.strip()
+            try:
+                sh(*b, "copy", ctr, str(uv.resolve()), "/uv")
+                sh(*b, "commit", "--quiet", ctr, uv_image)
+            finally:
+                sh(*b, "rm", ctr, check=False)
+        build_image(ref, repo_root() / "services" / app_id / "Dockerfile", repo_root(),
+                    PYTHON_IMAGE=PYTHON_BASE, UV_IMAGE=uv_image)  # fmt: skip
+        return push(ref)
+
+    def _volumes(self) -> None:
+        """A hostPath PersistentVolume under home/volumes/ bound to each claim of VOLUMES."""
+        volumes = []
+        for namespace, claim, size, uid in VOLUMES:
+            path = self.home / "volumes" / f"{namespace}-{claim}"
+            path.mkdir(parents=True, exist_ok=True)
+            os.chown(path, uid, uid)
+            volumes.append({
+                "apiVersion": "v1", "kind": "PersistentVolume",
+                "metadata": {"name": f"devcluster-{namespace}-{claim}"},
+                "spec": {
+                    "capacity": {"storage": size}, "accessModes": ["ReadWriteOnce"],
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "hostPath": {"path": str(path), "type": "Directory"},
+                    "claimRef": {"namespace": namespace, "name": claim},
+                },
+            })  # fmt: skip
+        manifest = self.home / "manifests" / "volumes.json"
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": volumes}))
+        self.kubectl("apply", "--server-side", "-f", str(manifest))
+
+    def _deploy(self, digests: dict[str, str]) -> None:
+        """k8s/overlays/local with every image pinned by digest (a new build is a new pod
+        template, so `apply` rolls it out), applied server-side; then every Deployment and
+        StatefulSet of the namespace rolled out."""
+        from deploycheck import dev_secrets
+
+        dev_secrets.ensure()
+        overlay = self.home / "overlay"
+        overlay.mkdir(parents=True, exist_ok=True)
+        pinned = [{"name": ref.rsplit(":", 1)[0], "digest": digest}
+                  for ref, digest in digests.items()]  # fmt: skip
+        local = os.path.relpath(repo_root() / "k8s" / "overlays" / "local", overlay)
+        (overlay / "kustomization.yaml").write_text(json.dumps({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "resources": [local], "images": pinned,
+        }, indent=2))  # fmt: skip
+        self.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(overlay))
+        for kind in ("statefulset", "deployment"):
+            names = self.kubectl("-n", NAMESPACE, "get", kind, "-o", "name").stdout.split()
+            for name in names:
+                self.kubectl("-n", NAMESPACE, "rollout", "status", name, "--timeout=600s")
+
     def _manifest(self, name: str) -> Path:
         target = self.home / "manifests" / name
         self._write_config(name, target)
@@ -475,28 +652,7 @@ class Cluster:
         )
 
     def _dapr(self) -> None:
-        volumes = []
-        for i in range(3):  # the scheduler StatefulSet's replicas, each with a 16 Gi claim
-            path = self.home / "volumes" / f"dapr-scheduler-{i}"
-            path.mkdir(parents=True, exist_ok=True)
-            os.chown(path, 65532, 65532)
-            claim = f"dapr-scheduler-data-dir-dapr-scheduler-server-{i}"
-            volumes.append({
-                "apiVersion": "v1", "kind": "PersistentVolume",
-                "metadata": {"name": f"devcluster-dapr-scheduler-{i}"},
-                "spec": {
-                    "capacity": {"storage": "16Gi"}, "accessModes": ["ReadWriteOnce"],
-                    "persistentVolumeReclaimPolicy": "Retain",
-                    "hostPath": {"path": str(path), "type": "Directory"},
-                    "claimRef": {"namespace": "dapr-system", "name": claim},
-                },
-            })  # fmt: skip
-        (self.home / "manifests" / "scheduler-volumes.json").write_text(
-            json.dumps({"apiVersion": "v1", "kind": "List", "items": volumes})
-        )
-        self.kubectl(
-            "apply", "--server-side", "-f", str(self.home / "manifests" / "scheduler-volumes.json")
-        )
+        self._volumes()
         chart = self.home / "charts" / "dapr"
         shutil.rmtree(chart, ignore_errors=True)  # the module cache is read-only: a copy
         shutil.copytree(dapr_module() / "charts" / "dapr", chart)
@@ -504,8 +660,7 @@ class Cluster:
             [
                 str(helm_bin()), f"--kubeconfig={self.kubeconfig}", "upgrade", "--install",
                 "dapr", str(chart), "--namespace", "dapr-system", "--create-namespace",
-                "--set", f"global.registry={REGISTRY}", "--set", f"global.tag={DAPR_VERSION}",
-                "--set", "global.mtls.enabled=true", "--set", "global.logAsJson=true",
+                "--values", str(self._manifest("dapr-values.yaml")),
                 "--wait", "--timeout", "10m",
             ],
             check=True, capture_output=True, text=True,
@@ -530,6 +685,10 @@ class Cluster:
             if spec.name == "registry":
                 self._step("images (buildah)", self._images, report)
         self._addons(report)
+        digests: dict[str, str] = {}
+        self._step("infra images (buildah)", lambda: digests.update(self._infra_images()), report)
+        self._step("app images (buildah)", lambda: digests.update(self._app_images()), report)
+        self._step("k8s/overlays/local rolled out", lambda: self._deploy(digests), report)
         self._write_endpoints()
         report(f"cluster ready in {time.monotonic() - t0:.1f}s; KUBECONFIG={self.kubeconfig}")
 
@@ -545,6 +704,8 @@ class Cluster:
             "node_ip": NODE_IP,
             "pod_cidr": POD_CIDR,
             "service_cidr": SERVICE_CIDR,
+            "namespace": NAMESPACE,
+            "backend_url": f"http://127.0.0.1:{BACKEND_NODEPORT}",
         }
         (self.home / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
 
@@ -679,10 +840,20 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     parser = argparse.ArgumentParser(prog="python -m devstack.cluster", description=__doc__)
-    parser.add_argument("command", choices=("up", "down", "status"))
+    parser.add_argument("command", choices=("up", "down", "status", "image"))
+    parser.add_argument("app_id", nargs="?", choices=APP_IDS, help="image: the app to build")
+    parser.add_argument("ref", nargs="?", help="image: where to push it (Tilt's $EXPECTED_REF)")
     args = parser.parse_args(argv)
     cluster = Cluster.default()
-    if args.command == "up":
+    if args.command == "image":
+        if not (args.app_id and args.ref):
+            parser.error("image needs APP_ID and REF")
+        try:
+            print(f"{args.ref}@{cluster.app_image(args.app_id, args.ref)}")
+        except subprocess.CalledProcessError as exc:
+            print(f"{' '.join(exc.cmd[:4])} ... failed:\n{exc.stdout}{exc.stderr}", file=sys.stderr)
+            return 1
+    elif args.command == "up":
         try:
             cluster.up()
         except StartError as exc:

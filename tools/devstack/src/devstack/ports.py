@@ -98,8 +98,10 @@ class Ports:
 
 
 # Below Linux's ephemeral range (32768+ by default): a port picked there can be taken by any
-# outgoing connection between the pick and the server's bind.
-_PICK_FROM, _PICK_TO = 20000, 32768
+# outgoing connection between the pick and the server's bind. Below Kubernetes' NodePort range
+# (30000+) too: the dev cluster's kube-proxy redirects 127.0.0.1:<node port> to its pods.
+# The dev cluster's own ports (devstack.cluster.PORTS) are outside this range.
+_PICK_FROM, _PICK_TO = 20000, 30000
 _handed_out: set[int] = set()
 
 
