@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,11 @@ class ClusterStack:
                                    f"app.kubernetes.io/name={app_id}", "-o", "json")  # fmt: skip
         return list(json.loads(out.stdout)["items"])
 
+    def terminating(self) -> list[str]:
+        out = self.cluster.kubectl("-n", NAMESPACE, "get", "pods", "-o", "json")
+        pods = json.loads(out.stdout)["items"]
+        return [p["metadata"]["name"] for p in pods if "deletionTimestamp" in p["metadata"]]
+
     def app(self, app_id: str, *, app_token: bool = False) -> httpx.Client:
         """The app; with `app_token`, as its sidecar (operator-only routes)."""
         headers = {"dapr-api-token": self.secret(f"{app_id}-app-api-token")} if app_token else {}
@@ -147,5 +153,10 @@ class ClusterStack:
 @pytest.fixture(scope="session")
 def cluster_stack(cluster: Cluster) -> Iterator[ClusterStack]:
     stack = ClusterStack(cluster)
+    # Settled: no pod of an earlier rollout (Tilt's, say) still ending.
+    deadline = time.monotonic() + 180
+    while stack.terminating() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not stack.terminating(), f"pods still ending: {stack.terminating()}"
     yield stack
     stack.close()

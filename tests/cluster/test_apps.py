@@ -6,6 +6,7 @@ access matrix holds between the pods' sidecars; `make rollout` and a deleted pod
 import json
 import os
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -148,11 +149,35 @@ def test_make_rollout_replaces_every_pod_and_the_journey_still_passes(
     cluster_stack: ClusterStack, app_id: str
 ) -> None:
     before = ready_pods(cluster_stack, app_id)
-    rollout = subprocess.run(
-        ["make", "--no-print-directory", "rollout", f"SERVICE={app_id}"],
-        cwd=repo_root(), env=kubectl_env(cluster_stack), capture_output=True, text=True,
-    )  # fmt: skip
+    # A client of backend_url meanwhile, a new connection per request: the Service, not a pod.
+    # (Routes that cross to another app still see 503s while a callee's pods end: the
+    # replicas issue.)
+    url = cluster_stack.endpoints["backend_url"] + "/healthz"
+    answers: list[int | str] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        while not stop.is_set():
+            try:
+                answers.append(httpx.get(url, timeout=5).status_code)
+            except httpx.TransportError as exc:
+                answers.append(repr(exc))
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    try:
+        rollout = subprocess.run(
+            ["make", "--no-print-directory", "rollout", f"SERVICE={app_id}"],
+            cwd=repo_root(), env=kubectl_env(cluster_stack), capture_output=True, text=True,
+        )  # fmt: skip
+        time.sleep(6)  # the last old pod's preStop and shutdown
+    finally:
+        stop.set()
+        thread.join()
     assert rollout.returncode == 0, rollout.stdout + rollout.stderr
+    failed = [a for a in answers if a != 200]
+    assert len(answers) > 50 and not failed, (len(answers), failed[:5])
     assert "successfully rolled out" in rollout.stdout, rollout.stdout
     after = journeys.eventually(
         lambda: (pods := ready_pods(cluster_stack, app_id)) and len(pods) == REPLICAS[app_id]
