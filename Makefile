@@ -77,7 +77,7 @@ bench: $(BOOTSTRAPPED) ## benchmarks on a stack of their own; results in bench/r
 	$(UV_RUN) python bench/system.py
 
 .PHONY: k8s-validate
-k8s-validate: $(BOOTSTRAPPED) ## render k8s/overlays (dev, prod) and check them, the Dockerfiles and docker-compose.yaml
+k8s-validate: $(BOOTSTRAPPED) ## render k8s/overlays (dev, local, prod) and check them, the Dockerfiles and docker-compose.yaml
 	$(UV_RUN) deploycheck all
 
 APP_IDS := backend notification-service ai-service
@@ -91,7 +91,7 @@ rollout: ## restart one app in the cluster and wait for it (make rollout SERVICE
 	kubectl -n todo-app rollout status deployment/$(SERVICE) --timeout=$(ROLLOUT_TIMEOUT)
 
 .PHONY: cluster-up
-cluster-up: $(BOOTSTRAPPED) ## a single-node Kubernetes of the project's own (upstream, built from Go modules; needs root)
+cluster-up: $(BOOTSTRAPPED) ## a single-node Kubernetes of the project's own (upstream, from Go modules; root), Dapr and the product on it
 	$(UV_RUN) python -m devstack.cluster up
 
 .PHONY: cluster-down

@@ -56,6 +56,7 @@ def cluster() -> Iterator[Cluster]:
         pytest.fail(f"another dev cluster holds {BRIDGE} (one per machine): `make cluster-down`")
     sysctls = {key: Path(key).read_text() for key in SYSCTLS}
     up = cluster_cli(cluster, "up")
+    (cluster.home / "up.log").write_text(up.stdout + up.stderr)  # each step with its time
     if up.returncode != 0:
         down = cluster_cli(cluster, "down")  # nothing of a failed start may outlive the suite
         pytest.fail(f"cluster up failed:\n{up.stdout}\n{up.stderr}\n(down: {down.stdout})")

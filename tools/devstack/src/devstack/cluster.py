@@ -450,7 +450,7 @@ class Cluster:
                 name="containerd",
                 argv=["containerd", "--config", str(home / "containerd.toml")],
                 prepare=self._prepare_containerd,
-                probe=lambda: sh(*self.ctr("version"), check=False).returncode == 0,
+                probe=_cri_ready(self.containerd_socket),
             ),
             ProcessSpec(
                 name="kubelet",
@@ -810,6 +810,28 @@ class Cluster:
             [str(k8s_bin("kubectl")), f"--kubeconfig={self.kubeconfig}", *args],
             input=input, capture_output=True, text=True, check=check,
         )  # fmt: skip
+
+
+def _cri_ready(socket: Path) -> probes.Probe:
+    """containerd's CRI answers `RuntimeService/Version` (the kubelet asks once and exits if
+    not: "server is not initialized yet" while containerd recovers its state)."""
+
+    def probe() -> bool:
+        import grpc  # type: ignore[import-untyped]
+
+        with grpc.insecure_channel(f"unix://{socket}") as channel:
+            version = channel.unary_unary(
+                "/runtime.v1.RuntimeService/Version",
+                request_serializer=lambda raw: raw,
+                response_deserializer=lambda raw: raw,
+            )
+            try:
+                version(b"", timeout=2)  # an empty VersionRequest
+            except grpc.RpcError:
+                return False
+        return True
+
+    return probe
 
 
 def _https_ok(url: str, pki: Path | None = None) -> probes.Probe:
