@@ -86,9 +86,9 @@ step "Tilt $TILT_VERSION (make dev) from its Go module"
 bash "$ROOT/tools/build-tilt.sh" "$TILT_VERSION" "$TILT_SUM"
 done_step "$("$CACHE/tilt/$TILT_VERSION/tilt" version)"
 
-step "Dev cluster runtime from Debian: containerd, runc, CNI plugins, iptables, buildah, debootstrap, registry"
+step "Dev cluster runtime from Debian: containerd, runc, CNI plugins, iptables, ipset, buildah, debootstrap, registry"
 pkgs=()
-for p in containerd runc containernetworking-plugins iptables conntrack buildah debootstrap docker-registry; do
+for p in containerd runc containernetworking-plugins iptables ipset conntrack buildah debootstrap docker-registry; do
   dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
 done
 if [ ${#pkgs[@]} -gt 0 ]; then
@@ -97,7 +97,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 fi
 done_step "$(containerd --version | awk '{print $3}'), $(buildah --version | awk '{print "buildah", $3}')"
 
-step "Kubernetes, etcd, Helm, CoreDNS (make cluster-up, tests/cluster) from their Go modules"
+step "Kubernetes, etcd, Helm, CoreDNS, kube-router (make cluster-up, tests/cluster) from their Go modules"
 bash "$ROOT/tools/cluster/build.sh" | sed 's/^/    /'
 done_step
 

@@ -71,6 +71,8 @@ def cluster() -> Iterator[Cluster]:
     assert not list(Path("/run/netns").glob("cni-*")), "pod network namespaces left behind"
     rules = subprocess.run(["iptables-save"], capture_output=True, text=True, check=True).stdout
     assert "KUBE-" not in rules and "CNI-" not in rules, "iptables chains left behind"
+    sets = subprocess.run(["ipset", "list", "-n"], capture_output=True, text=True).stdout.split()
+    assert not [s for s in sets if s.startswith(("KUBE-", "kube-router-"))], sets
     assert not list(Path("/sys/fs/cgroup").glob("*/kubepods")), "cgroups left behind"
     assert {key: Path(key).read_text() for key in SYSCTLS} == sysctls, "kernel settings changed"
 

@@ -8,8 +8,8 @@ import os
 import subprocess
 import threading
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -18,8 +18,7 @@ from devstack.cluster import NAMESPACE, k8s_bin
 from devstack.versions import repo_root
 from tests.cluster.conftest import ClusterStack
 from tests.e2e import test_notifications_and_recommendations as journeys
-from tests.security.test_invocation_matrix import MATRIX, _refused, body_for, fill
-from tests.security.test_policy_files import apps, templates
+from tests.security.test_invocation_matrix import MATRIX, walk
 
 REPLICAS = {"backend": 3, "notification-service": 2, "ai-service": 2}
 
@@ -82,35 +81,14 @@ def test_the_access_matrix_holds_through_the_injected_sidecars(
 ) -> None:
     """Every cell between the three apps, through the caller pod's sidecar, with the cluster
     sentry's mTLS identities: allowed → 2xx, anything else → the callee's sidecar says 403."""
-    user_id = str(uuid.uuid4())
-    values = {"user_id": user_id}
-    served = {app_id: templates(app) for app_id, app in apps().items()}
-    cells = sorted(
-        ((caller, callee, verb, t) for caller in MATRIX.apps for callee in served
-         if caller != callee for verb, t in served[callee]),
-        key=lambda c: (not MATRIX.allowed(*c), c[3] != "/send"),  # /send first: an id to use
-    )  # fmt: skip
     sidecars = {app_id: cluster_stack.sidecar(app_id) for app_id in MATRIX.apps}
-    failures, allowed_cells = [], 0
     try:
-        for caller, callee, verb, template in cells:
-            allowed = MATRIX.allowed(caller, callee, verb, template)
-            path = fill(template, values)
-            answer = sidecars[caller].request(
-                verb, f"/v1.0/invoke/{callee}/method{path}",
-                json=body_for(callee, verb, template, user_id),
-            )  # fmt: skip
-            if allowed and template == "/send" and answer.is_success:
-                values["notification_id"] = answer.json()["id"]
-            allowed_cells += allowed
-            if not (answer.is_success if allowed else _refused(answer)):
-                failures.append(f"{caller} → {callee} {verb} {path}: {answer.status_code} "
-                                f"{answer.text[:200]}")  # fmt: skip
+        cells = walk(sidecars)
     finally:
         for client in sidecars.values():
             client.close()
-    assert allowed_cells == len(MATRIX.invocations) and len(cells) > 50, (allowed_cells, cells)
-    assert not failures, "\n".join(failures)
+    assert sum(c.allowed for c in cells) == len(MATRIX.invocations) and len(cells) > 50
+    assert not [c for c in cells if not c.ok], "\n".join(c.text for c in cells if not c.ok)
 
 
 def kubectl_env(cluster_stack: ClusterStack) -> dict[str, str]:
@@ -131,7 +109,7 @@ def ready_pods(cluster_stack: ClusterStack, app_id: str) -> dict[str, str]:
 
 def with_retries(call: Callable[[], httpx.Response], attempts: int = 20) -> httpx.Response:
     """A client's retry of a request that met a pod going away (connection refused or reset,
-    or the sidecar's 5xx while its peer's pod ends)."""
+    or a 5xx)."""
     for _ in range(attempts - 1):
         try:
             answer = call()
@@ -144,40 +122,73 @@ def with_retries(call: Callable[[], httpx.Response], attempts: int = 20) -> http
     return call()
 
 
-@pytest.mark.parametrize("app_id", REPLICAS)
-def test_make_rollout_replaces_every_pod_and_the_journey_still_passes(
-    cluster_stack: ClusterStack, app_id: str
-) -> None:
-    before = ready_pods(cluster_stack, app_id)
-    # A client of backend_url meanwhile, a new connection per request: the Service, not a pod.
-    # (Routes that cross to another app still see 503s while a callee's pods end: the
-    # replicas issue.)
-    url = cluster_stack.endpoints["backend_url"] + "/healthz"
-    answers: list[int | str] = []
+# What the steady client reads: the backend alone, and a route through each other app.
+STEADY_ROUTES = ["/healthz", "/api/me/notifications", "/api/me/recommendations"]
+
+
+@contextmanager
+def steady_client(cluster_stack: ClusterStack) -> Iterator[list[tuple[str, int | str]]]:
+    """A user reading every route through backend_url meanwhile, a new connection per request
+    (the Service, not a pod): (path, status or transport error) of each answer."""
+    url = cluster_stack.endpoints["backend_url"]
+    with httpx.Client(base_url=url, timeout=10) as signup:
+        _, auth = journeys.sign_up(signup)
+    answers: list[tuple[str, int | str]] = []
     stop = threading.Event()
 
     def client() -> None:
         while not stop.is_set():
+            path = STEADY_ROUTES[len(answers) % len(STEADY_ROUTES)]
             try:
-                answers.append(httpx.get(url, timeout=5).status_code)
+                answer = httpx.get(url + path, headers=auth, timeout=10)
+                answers.append((path, 200 if answer.status_code == 200 else answer.text[:300]))
             except httpx.TransportError as exc:
-                answers.append(repr(exc))
+                answers.append((path, repr(exc)))
             time.sleep(0.05)
 
     thread = threading.Thread(target=client)
     thread.start()
     try:
+        yield answers
+    finally:
+        stop.set()
+        thread.join()
+
+
+def no_lost_requests(answers: list[tuple[str, int | str]]) -> None:
+    """The backend alone never failed. Through another app, no answer is a sidecar that took
+    the call after its app had stopped ("error invoking app channel": the pod's hand-off,
+    dapr_common.drain, prevents it). Still open (the replicas issue): a caller's sidecar that
+    reconnects after the callee's closed answers gRPC Unavailable within its backoff, and a few
+    of those open its circuit breaker for the whole app-id for 15 s (seen: 1 of 307, and 19 of
+    180 answers in one run)."""
+    assert len(answers) > 50, len(answers)
+    failed = [a for a in answers if a[1] != 200]
+    assert not [a for a in failed if a[0] == "/healthz"], failed[:5]
+    assert not [a for a in failed if "app channel" in str(a[1])], failed[:5]
+
+
+def gone(cluster_stack: ClusterStack, app_id: str, names: set[str]) -> bool:
+    """None of these pods is left, not even terminating."""
+    return not names & {p["metadata"]["name"] for p in cluster_stack.pods(app_id)}
+
+
+@pytest.mark.parametrize("app_id", REPLICAS)
+def test_make_rollout_replaces_every_pod_and_the_journey_still_passes(
+    cluster_stack: ClusterStack, app_id: str
+) -> None:
+    before = ready_pods(cluster_stack, app_id)
+    with steady_client(cluster_stack) as answers:
         rollout = subprocess.run(
             ["make", "--no-print-directory", "rollout", f"SERVICE={app_id}"],
             cwd=repo_root(), env=kubectl_env(cluster_stack), capture_output=True, text=True,
         )  # fmt: skip
-        time.sleep(6)  # the last old pod's preStop and shutdown
-    finally:
-        stop.set()
-        thread.join()
+        # until the last old pod has handed off and ended
+        journeys.eventually(
+            lambda: gone(cluster_stack, app_id, set(before.values())), "old pods gone", timeout=60
+        )
     assert rollout.returncode == 0, rollout.stdout + rollout.stderr
-    failed = [a for a in answers if a != 200]
-    assert len(answers) > 50 and not failed, (len(answers), failed[:5])
+    no_lost_requests(answers)
     assert "successfully rolled out" in rollout.stdout, rollout.stdout
     after = journeys.eventually(
         lambda: (pods := ready_pods(cluster_stack, app_id)) and len(pods) == REPLICAS[app_id]
@@ -192,7 +203,7 @@ def test_a_deleted_pod_is_replaced_and_events_meanwhile_are_all_handled(
     cluster_stack: ClusterStack, app_id: str
 ) -> None:
     tag = f"del-{app_id}"
-    with cluster_stack.app("backend") as backend:
+    with cluster_stack.app("backend") as backend, steady_client(cluster_stack) as answers:
         _, auth = journeys.sign_up(backend)
         victim = sorted(ready_pods(cluster_stack, app_id).values())[0]
         cluster_stack.cluster.kubectl("-n", NAMESPACE, "delete", "pod", victim, "--wait=false")
@@ -208,11 +219,16 @@ def test_a_deleted_pod_is_replaced_and_events_meanwhile_are_all_handled(
             completed = with_retries(lambda url=url: backend.post(url, headers=auth))
             assert completed.status_code == 200, completed.text
             done.append(task.json()["id"])
+
         # notification-service: a task_completed notification for each
+        def notified() -> bool:
+            listed = with_retries(lambda: backend.get("/api/me/notifications", headers=auth))
+            assert listed.status_code == 200, listed.text
+            return {n["taskId"] for n in listed.json()["items"]} >= set(done)
+
         journeys.eventually(
-            lambda: {n["taskId"] for n in journeys.notifications(backend, auth)} >= set(done),
-            "a notification for every task completed while the pod was replaced", timeout=90,
-        )  # fmt: skip
+            notified, "a notification for every task completed while the pod was replaced", 90
+        )
         # ai-service: the completions reached the user's profile (an open task of the tag
         # is ranked with the habit as a reason)
         open_task = {"title": f"{tag} next", "tags": [tag]}
@@ -223,12 +239,17 @@ def test_a_deleted_pod_is_replaced_and_events_meanwhile_are_all_handled(
             ranked = with_retries(
                 lambda: backend.get("/api/me/recommendations", params={"limit": 10}, headers=auth)
             )
+            assert ranked.status_code == 200, ranked.text
             return any(f"you often finish '{tag}' tasks" in i["reasons"]
                        for i in ranked.json()["items"])  # fmt: skip
 
         journeys.eventually(learned, "ai-service to learn the completions", timeout=90)
+        # the victim handed off and ended, a new pod serves in its place
+        journeys.eventually(lambda: gone(cluster_stack, app_id, {victim}), "victim gone", 60)
     replaced = journeys.eventually(
         lambda: (pods := ready_pods(cluster_stack, app_id)) and len(pods) == REPLICAS[app_id]
         and pods, f"{REPLICAS[app_id]} ready {app_id} pods again", timeout=120,
     )  # fmt: skip
     assert victim not in replaced.values()
+    # a reader of every route meanwhile, the ones through the victim's app included
+    no_lost_requests(answers)

@@ -4,7 +4,8 @@ other one, including every route of every app from an app-id outside the matrix,
 by the callee's sidecar with 403 ERR_DIRECT_INVOKE before it reaches the app."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -45,62 +46,69 @@ def body_for(callee: str, verb: str, template: str, user_id: str) -> Any:
     return {} if verb in ("POST", "PUT", "PATCH") else None
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One (caller, callee, route) call through the caller's sidecar and what it answered."""
+
+    caller: str
+    callee: str
+    verb: str
+    template: str
+    allowed: bool
+    status: int
+    ok: bool  # allowed → 2xx; else refused by the callee's sidecar
+    text: str
+
+
+def walk(sidecars: Mapping[str, httpx.Client]) -> list[Cell]:
+    """Every cell from each caller in `sidecars` (app-id → a client of its sidecar's HTTP API)
+    to every route of the three apps; an app calling itself crosses no identity boundary (see
+    README) and is skipped. The allowed calls go first, /send first of all: its answer names a
+    real notification for the routes that take one."""
+    user_id = str(uuid.uuid4())
+    values = {"user_id": user_id}
+    served = {app_id: templates(app) for app_id, app in apps().items()}
+    order = sorted(
+        ((caller, callee, verb, t) for caller in sidecars for callee in served
+         if caller != callee for verb, t in served[callee]),
+        key=lambda c: (not MATRIX.allowed(*c), c[3] != "/send"),
+    )  # fmt: skip
+    cells = []
+    for caller, callee, verb, template in order:
+        allowed = MATRIX.allowed(caller, callee, verb, template)
+        path = fill(template, values)
+        answer = sidecars[caller].request(
+            verb, f"/v1.0/invoke/{callee}/method{path}",
+            json=body_for(callee, verb, template, user_id),
+        )  # fmt: skip
+        if allowed and template == "/send" and answer.is_success:
+            values["notification_id"] = answer.json()["id"]
+        ok = answer.is_success if allowed else _refused(answer)
+        text = f"{caller} → {callee} {verb} {path}: {answer.status_code} {answer.text[:200]}"
+        cells.append(Cell(caller, callee, verb, template, allowed, answer.status_code, ok, text))
+    return cells
+
+
 def test_every_cell_of_the_matrix(
     running_stack: RunningStack,
     outsider: ExtraApp,
     matrix_rows: list[tuple[str, str, str, str, str, int, str]],
 ) -> None:
-    user_id = str(uuid.uuid4())
-    values = {"user_id": user_id}
     sidecars = {app_id: running_stack.sidecar(app_id) for app_id in MATRIX.apps}
     sidecars[OUTSIDER] = outsider.sidecar()
-    served = {app_id: templates(app) for app_id, app in apps().items()}
-    # the allowed calls first, /send first of all: its answer names a real notification
-    order = sorted(
-        (
-            (caller, callee, verb, t)
-            for caller in sidecars
-            for callee in served
-            for verb, t in served[callee]
-        ),
-        key=lambda c: (not MATRIX.allowed(c[0], c[1], c[2], c[3]), c[3] != "/send"),
-    )
-    failures = []
     try:
-        for caller, callee, verb, template in order:
-            if caller == callee:
-                continue  # an app calling itself crosses no identity boundary (see README)
-            path = fill(template, values)
-            allowed = MATRIX.allowed(caller, callee, verb, template)
-            body = body_for(callee, verb, template, user_id)
-            answer = sidecars[caller].request(
-                verb, f"/v1.0/invoke/{callee}/method{path}", json=body
-            )
-            if allowed and template == "/send" and answer.is_success:
-                values["notification_id"] = answer.json()["id"]
-            ok = answer.is_success if allowed else _refused(answer)
-            matrix_rows.append(
-                (
-                    caller,
-                    callee,
-                    verb,
-                    template,
-                    "allow" if allowed else "deny",
-                    answer.status_code,
-                    "ok" if ok else "WRONG",
-                )
-            )
-            if not ok:
-                failures.append(
-                    f"{caller} → {callee} {verb} {path}: {answer.status_code} {answer.text[:200]}"
-                )
+        cells = walk(sidecars)
     finally:
         for client in sidecars.values():
             client.close()
-    cells = len(matrix_rows)
-    assert sum(1 for r in matrix_rows if r[4] == "allow") == len(MATRIX.invocations)
-    assert cells > 100, cells
-    assert not failures, "\n".join(failures)
+    matrix_rows.extend(
+        (c.caller, c.callee, c.verb, c.template, "allow" if c.allowed else "deny", c.status,
+         "ok" if c.ok else "WRONG")
+        for c in cells
+    )  # fmt: skip
+    assert sum(c.allowed for c in cells) == len(MATRIX.invocations)
+    assert len(cells) > 100, len(cells)
+    assert not [c for c in cells if not c.ok], "\n".join(c.text for c in cells if not c.ok)
 
 
 def _refused(answer: httpx.Response) -> bool:

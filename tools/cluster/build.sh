@@ -5,6 +5,8 @@
 #   helm        helm
 #   coredns     coredns, with only the plugins cluster DNS needs (build/coredns/main.go)
 #   mailpit     mailpit, the SMTP sink of k8s/components/infra (with its API; no web UI assets)
+#   kube-router kube-router, run as the NetworkPolicy enforcer only (its firewall controller;
+#               the bridge CNI enforces none)
 # into $DAPR_TODO_CACHE/cluster/<name>-<version>/. Idempotent: a binary already there is skipped;
 # each is built into a temp dir beside it and renamed into place.
 #
@@ -24,6 +26,9 @@ ETCD_VERSION=v3.7.3
 HELM_VERSION=v3.22.0
 COREDNS_VERSION=v1.14.7
 MAILPIT_VERSION=v1.27.11
+# The only release the module proxy serves. Its advisory GHSA-phqm-jgc3-qf8g is about the service
+# proxy, which the cluster does not run (kube-proxy does).
+KUBE_ROUTER_VERSION=v2.1.0
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BUILD="$HERE/build"
@@ -101,6 +106,8 @@ if [ "${1:-}" = pin ]; then
   pin helm "" "helm.sh/helm/v3@$HELM_VERSION" -- helm.sh/helm/v3/cmd/helm
   pin coredns "" "github.com/coredns/coredns@$COREDNS_VERSION" --
   pin mailpit "" "github.com/axllent/mailpit@$MAILPIT_VERSION" -- github.com/axllent/mailpit
+  pin kube-router "" "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" \
+    -- github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
   exit 0
 fi
 
@@ -142,6 +149,7 @@ check etcd "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3
 check helm "helm.sh/helm/v3@$HELM_VERSION"
 check coredns "github.com/coredns/coredns@$COREDNS_VERSION"
 check mailpit "github.com/axllent/mailpit@$MAILPIT_VERSION"
+check kube-router "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION"
 
 # Kubernetes: version stamps as its hack/lib/version.sh sets them (the build date is the
 # release's, from the proxy, so the build is reproducible; the commit is not known here, and
@@ -188,6 +196,11 @@ build coredns "$COREDNS_VERSION" grpcnotrace "" coredns=.
 build mailpit "$MAILPIT_VERSION" "" "-X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" \
   mailpit=github.com/axllent/mailpit
 
+# kube-router: its version is a variable of its version package (its Makefile sets it so).
+build kube-router "$KUBE_ROUTER_VERSION" "" \
+  "-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
+  kube-router=github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+
 printf '\033[1mcluster components in %ss\033[0m: %s\n' "$(( $(date +%s) - T0 ))" "$OUT"
 printf '  %-24s %s\n' \
   kube-apiserver "$("$K8S_DIR/kube-apiserver" --version)" \
@@ -195,4 +208,5 @@ printf '  %-24s %s\n' \
   etcd "$("$OUT/etcd-$ETCD_VERSION/etcd" --version | head -1)" \
   helm "$("$HELM_DIR/helm" version --short)" \
   coredns "$("$OUT/coredns-$COREDNS_VERSION/coredns" -version | head -1), plugins: $("$OUT/coredns-$COREDNS_VERSION/coredns" -plugins | grep . | tr '\n' ' ')" \
-  mailpit "$("$OUT/mailpit-$MAILPIT_VERSION/mailpit" version --no-release-check 2>/dev/null | head -1)"
+  mailpit "$("$OUT/mailpit-$MAILPIT_VERSION/mailpit" version --no-release-check 2>/dev/null | head -1)" \
+  kube-router "$("$OUT/kube-router-$KUBE_ROUTER_VERSION/kube-router" --version 2>&1 | head -1)"

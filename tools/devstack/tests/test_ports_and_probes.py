@@ -94,3 +94,13 @@ def test_free_ports_never_meet_the_dev_cluster() -> None:
     picked = range(ports._PICK_FROM, ports._PICK_TO)
     assert not [p for p in [*PORTS.values(), BACKEND_NODEPORT] if p in picked]
     assert ports._PICK_TO <= 30000  # --service-node-port-range defaults to 30000-32767
+
+
+def test_the_local_overlay_lets_the_sidecars_reach_the_dev_clusters_api_server() -> None:
+    """The NetworkPolicy sees the API server's own port (the `kubernetes` Service's 443 is
+    translated before it): k8s/overlays/local adds the one the dev cluster listens on."""
+    from devstack.cluster import PORTS
+    from devstack.versions import repo_root
+
+    overlay = (repo_root() / "k8s" / "overlays" / "local" / "kustomization.yaml").read_text()
+    assert f"value: {{protocol: TCP, port: {PORTS['apiserver']}}}" in overlay

@@ -3,8 +3,9 @@
 Upstream components built from their Go modules (tools/cluster/build.sh), run as processes of
 this machine beside the local stack, with the launcher's own process handling: etcd,
 kube-apiserver, kube-controller-manager, kube-scheduler, containerd (Debian) with runc, the
-kubelet and kube-proxy. Pods live on a bridge of the cluster's own (`todo-cni0`, 10.244.0.0/24,
-no masquerade), Services on 10.245.0.0/24; the API server listens on the bridge's address.
+kubelet and kube-proxy, and kube-router's firewall, which enforces the NetworkPolicies. Pods live
+on a bridge of the cluster's own (`todo-cni0`, 10.244.0.0/24, no masquerade), Services on
+10.245.0.0/24; the API server listens on the bridge's address.
 Configuration templates are tools/cluster/config/*; state lives in `.devcluster/` (git-ignored),
 images and build outputs in the cache.
 """
@@ -57,6 +58,7 @@ HELM_VERSION = "v3.22.0"
 COREDNS_IMAGE = f"{REGISTRY}/coredns:{COREDNS_VERSION}"
 DAPR_IMAGES = ("operator", "injector", "sentry", "placement", "scheduler", "daprd")
 MAILPIT_VERSION = "v1.27.11"
+KUBE_ROUTER_VERSION = "v2.1.0"
 # Build-time bases, in buildah's store only (tools/cluster/images/README.md).
 DEBIAN_BASE = "localhost/dapr-todo/debian:bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -97,6 +99,7 @@ PORTS = {
     "kubelet_healthz": 16248,
     "proxy_healthz": 16256,
     "proxy_metrics": 16249,
+    "kube_router_healthz": 16244,
     "registry": 15000,
 }
 # Client identities, each a certificate signed by the cluster CA: (file name, CN, O).
@@ -106,6 +109,7 @@ CLIENTS = [
     ("scheduler", "system:kube-scheduler", ""),
     ("kubelet", f"system:node:{NODE}", "system:nodes"),
     ("proxy", "system:kube-proxy", ""),
+    ("kube-router", "system:kube-router", ""),  # its ClusterRole: config/kube-router.yaml
     ("apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters"),
 ]
 
@@ -139,6 +143,10 @@ def dapr_module() -> Path:
 
 def mailpit_bin() -> Path:
     return cache_dir() / "cluster" / f"mailpit-{MAILPIT_VERSION}" / "mailpit"
+
+
+def kube_router_bin() -> Path:
+    return cache_dir() / "cluster" / f"kube-router-{KUBE_ROUTER_VERSION}" / "kube-router"
 
 
 def push_image(ref: str, binary: Path, user: str) -> None:
@@ -256,6 +264,7 @@ class Cluster:
         certificate (and kubeconfig) per identity in CLIENTS; the service-account key."""
         pki = self.pki
         if (pki / "ca.crt").exists():
+            self._client_certificates()  # those added since this cluster was made
             return
         pki.mkdir(parents=True, exist_ok=True)
         pki.chmod(0o700)
@@ -272,12 +281,16 @@ class Cluster:
         }
         for name, san in sans.items():
             self._sign(name, f"/CN={name}", f"subjectAltName={san}", "serverAuth")
-        for name, cn, org in CLIENTS:
-            self._sign(name, f"/CN={cn}" + (f"/O={org}" if org else ""), None, "clientAuth")
-            self._kubeconfig(self.home / f"{name}.kubeconfig", name)
+        self._client_certificates()
         sh("openssl", "genrsa", "-out", str(pki / "sa.key"), "2048")
         sh("openssl", "rsa", "-in", str(pki / "sa.key"), "-pubout", "-out", str(pki / "sa.pub"))
         shutil.copy(self.home / "admin.kubeconfig", self.kubeconfig)
+
+    def _client_certificates(self) -> None:
+        for name, cn, org in CLIENTS:
+            if not (self.pki / f"{name}.crt").exists():
+                self._sign(name, f"/CN={cn}" + (f"/O={org}" if org else ""), None, "clientAuth")
+                self._kubeconfig(self.home / f"{name}.kubeconfig", name)
 
     def _sign(self, name: str, subject: str, san: str | None, usage: str) -> None:
         key, crt, pki = self.pki / f"{name}.key", self.pki / f"{name}.crt", self.pki
@@ -475,7 +488,29 @@ class Cluster:
                 prepare=lambda: self._write_config("kube-proxy.yaml"),
                 probe=ready(f"http://127.0.0.1:{p['proxy_healthz']}/healthz", 200),
             ),
+            # The NetworkPolicy enforcer (iptables and ipsets), nothing else of kube-router:
+            # the bridge CNI routes, kube-proxy serves the Services.
+            ProcessSpec(
+                name="kube-router",
+                argv=[
+                    str(kube_router_bin()),
+                    "--run-firewall=true",
+                    "--run-router=false",
+                    "--run-service-proxy=false",
+                    f"--kubeconfig={home / 'kube-router.kubeconfig'}",
+                    f"--hostname-override={NODE}",
+                    f"--service-cluster-ip-range={SERVICE_CIDR}",
+                    "--service-node-port-range=30000-32767",
+                    f"--health-port={p['kube_router_healthz']}",
+                    "--metrics-port=0",
+                ],
+                prepare=self._kube_router_rbac,
+                probe=ready(f"http://127.0.0.1:{p['kube_router_healthz']}/healthz", 200),
+            ),
         ]
+
+    def _kube_router_rbac(self) -> None:
+        self.kubectl("apply", "--server-side", "-f", str(self._manifest("kube-router.yaml")))
 
     def ctr(self, *args: str) -> list[str]:
         return ["ctr", "--address", str(self.containerd_socket), "-n", "k8s.io", *args]
@@ -629,10 +664,7 @@ class Cluster:
             "resources": [local], "images": pinned,
         }, indent=2))  # fmt: skip
         self.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(overlay))
-        for kind in ("statefulset", "deployment"):
-            names = self.kubectl("-n", NAMESPACE, "get", kind, "-o", "name").stdout.split()
-            for name in names:
-                self.kubectl("-n", NAMESPACE, "rollout", "status", name, "--timeout=600s")
+        self._rollouts(NAMESPACE, "statefulset", "deployment")
 
     def _manifest(self, name: str) -> Path:
         target = self.home / "manifests" / name
@@ -640,16 +672,24 @@ class Cluster:
         return target
 
     def _addons(self, report: Reporter) -> None:
-        """Cluster DNS, the Dapr scheduler's volumes, Dapr from the chart of the pinned module."""
+        """Cluster DNS, the Dapr scheduler's volumes, Dapr from the chart of the pinned module:
+        applied, and waited for only as far as the apps' pods need it when they are created
+        (the injector, and sentry and the operator it hands each sidecar to); the rest comes up
+        while the images build and the product rolls out (`_settled`)."""
         self.kubectl("wait", "--for=condition=Ready", f"node/{NODE}", "--timeout=120s")
-        self._step("CoreDNS", self._dns, report)
+        self.kubectl("apply", "--server-side", "-f", str(self._manifest("coredns.yaml")))
         self._step(f"Dapr {DAPR_VERSION} (Helm chart, mTLS)", self._dapr, report)
 
-    def _dns(self) -> None:
-        self.kubectl("apply", "--server-side", "-f", str(self._manifest("coredns.yaml")))
-        self.kubectl(
-            "-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=120s"
-        )
+    def _settled(self) -> None:
+        """Everything else of the cluster rolled out: CoreDNS, Dapr's placement and scheduler."""
+        self._rollouts("kube-system", "deployment")
+        self._rollouts("dapr-system", "deployment", "statefulset")
+
+    def _rollouts(self, namespace: str, *kinds: str, timeout: str = "600s") -> None:
+        for kind in kinds:
+            names = self.kubectl("-n", namespace, "get", kind, "-o", "name").stdout.split()
+            for name in names:
+                self.kubectl("-n", namespace, "rollout", "status", name, f"--timeout={timeout}")
 
     def _dapr(self) -> None:
         self._volumes()
@@ -661,14 +701,20 @@ class Cluster:
                 str(helm_bin()), f"--kubeconfig={self.kubeconfig}", "upgrade", "--install",
                 "dapr", str(chart), "--namespace", "dapr-system", "--create-namespace",
                 "--values", str(self._manifest("dapr-values.yaml")),
-                "--wait", "--timeout", "10m",
             ],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
+        for name in ("dapr-sentry", "dapr-operator", "dapr-sidecar-injector"):
+            self.kubectl("-n", "dapr-system", "rollout", "status", f"deployment/{name}",
+                         "--timeout=600s")  # fmt: skip
 
     # ---- lifecycle ----------------------------------------------------------------------
     def up(self, report: Reporter = print) -> None:
-        missing = [str(b) for b in (etcd_bin(), k8s_bin("kube-apiserver")) if not b.exists()]
+        missing = [
+            str(b)
+            for b in (etcd_bin(), k8s_bin("kube-apiserver"), kube_router_bin())
+            if not b.exists()
+        ]
         if missing:
             raise StartError("cluster", f"not built: {missing}; run `make bootstrap`", self.home)
         self.home.mkdir(parents=True, exist_ok=True)
@@ -689,6 +735,7 @@ class Cluster:
         self._step("infra images (buildah)", lambda: digests.update(self._infra_images()), report)
         self._step("app images (buildah)", lambda: digests.update(self._app_images()), report)
         self._step("k8s/overlays/local rolled out", lambda: self._deploy(digests), report)
+        self._step("CoreDNS, Dapr placement and scheduler", self._settled, report)
         self._write_endpoints()
         report(f"cluster ready in {time.monotonic() - t0:.1f}s; KUBECONFIG={self.kubeconfig}")
 
@@ -714,7 +761,7 @@ class Cluster:
         pod containers and shims, mounts, pod network namespaces, iptables chains, cgroups,
         the bridge, route_localnet."""
         specs = {spec.name: spec for spec in self.specs()}
-        for name in ["kube-proxy", "kubelet"]:
+        for name in ["kube-router", "kube-proxy", "kubelet"]:
             self._stop(name, report)
         if self._alive("containerd"):
             self._remove_pods(report)
@@ -726,6 +773,7 @@ class Cluster:
         for netns in sorted(Path("/run/netns").glob("cni-*")):
             sh("ip", "netns", "del", netns.name, check=False)
         self._drop_iptables_chains(report)
+        self._destroy_ipsets(report)
         self._remove_cgroups()
         if sh("ip", "link", "show", BRIDGE, check=False).returncode == 0:
             sh("ip", "link", "del", BRIDGE)
@@ -788,6 +836,17 @@ class Cluster:
             if len(kept) != len(dump.splitlines()):
                 subprocess.run([restore], input="\n".join(kept) + "\n", text=True, check=True)
                 report(f"  dropped the cluster's {save.split('-')[0]} chains")
+
+    def _destroy_ipsets(self, report: Reporter) -> None:
+        """kube-router's ipsets (KUBE-*, kube-router-*), once no rule refers to them."""
+        if shutil.which("ipset") is None:
+            return
+        names = sh("ipset", "list", "-n", check=False).stdout.split()
+        ours = [n for n in names if n.startswith(("KUBE-", "kube-router-", "inet6:KUBE-"))]
+        for name in ours:
+            sh("ipset", "destroy", name, check=False)
+        if ours:
+            report(f"  destroyed {len(ours)} ipsets")
 
     def _remove_cgroups(self) -> None:
         """The kubepods hierarchy the kubelet made in each cgroup v1 controller (and v2)."""
