@@ -13,8 +13,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ai_service import profile
-from ai_service.recommendations import OpenTask, rank
+from ai_service.domain import profile
+from ai_service.domain.ranking import OpenTask, rank
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"

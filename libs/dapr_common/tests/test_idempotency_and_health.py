@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from dapr_common import DaprClient, DaprSettings, StateStoreProcessedEvents, health_router
+from dapr_common.deps import provide
 from dapr_common.testing import FakeSidecar
 
 
@@ -61,7 +62,7 @@ def test_readyz_follows_the_sidecar_outbound_health(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with DaprClient(settings) as dapr:
-            app.state.dapr = dapr
+            provide(app, dapr)
             yield
 
     app = FastAPI(lifespan=lifespan)
@@ -78,13 +79,13 @@ def test_readyz_names_the_extra_check_that_failed(
     sidecar.get("/v1.0/healthz/outbound").respond(204)
     database_up = [True, False]
 
-    async def database(request: object) -> bool:
+    async def database(resources: object) -> bool:
         return database_up.pop(0)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with DaprClient(settings) as dapr:
-            app.state.dapr = dapr
+            provide(app, dapr)
             yield
 
     app = FastAPI(lifespan=lifespan)

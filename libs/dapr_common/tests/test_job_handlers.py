@@ -4,13 +4,14 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from dapr_common import DaprSettings, JobHandlers
+from dapr_common.deps import provide
 
 TOKEN = {"dapr-api-token": "app-tok"}
 
 
 def make_app(jobs: JobHandlers) -> TestClient:
     app = FastAPI()
-    app.state.dapr_settings = DaprSettings(app_api_token="app-tok")  # type: ignore[arg-type]
+    provide(app, DaprSettings(app_api_token="app-tok"))  # type: ignore[arg-type]
     app.include_router(jobs.router)
     return TestClient(app)
 

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from dapr_common import BulkSubscribe, CloudEvent, DaprSettings, Drop, Retry, Subscriptions
+from dapr_common.deps import provide
 
 TOKEN = {"dapr-api-token": "app-tok"}
 
@@ -30,7 +31,7 @@ def event(data: Any, **extra: Any) -> dict[str, Any]:
 
 def make_app(subs: Subscriptions) -> TestClient:
     app = FastAPI()
-    app.state.dapr_settings = DaprSettings(app_api_token="app-tok")  # type: ignore[arg-type]
+    provide(app, DaprSettings(app_api_token="app-tok"))  # type: ignore[arg-type]
     app.include_router(subs.router)
     return TestClient(app)
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ai_service import events, profile
+from ai_service.domain import profile
+from ai_service.service_layer import activity
 
 T0 = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)  # a Monday, 08:00 in Paris
 USER = "u1"
@@ -35,18 +36,18 @@ def announce(task_id: str, tags: list[str], due: datetime | None, changed: datet
     def change(f: Any) -> profile.Facts:
         return profile.announced(f, tags=tags, priority="high", due_at=due, changed_at=changed)
 
-    return lambda s: events.apply(s, USER, task_id, change, events.OPEN_TTL)
+    return lambda s: activity.apply(s, USER, task_id, change, activity.OPEN_TTL)
 
 
 def complete(task_id: str, at: datetime) -> Event:
     def change(f: Any) -> profile.Facts:
         return profile.completed(f, completed_at=at)
 
-    return lambda s: events.apply(s, USER, task_id, change, events.CLOSED_TTL)
+    return lambda s: activity.apply(s, USER, task_id, change, activity.CLOSED_TTL)
 
 
 def delete(task_id: str) -> Event:
-    return lambda s: events.apply(s, USER, task_id, profile.deleted, events.CLOSED_TTL)
+    return lambda s: activity.apply(s, USER, task_id, profile.deleted, activity.CLOSED_TTL)
 
 
 def stream() -> list[Event]:
@@ -72,12 +73,12 @@ def run(seq: list[Event]) -> dict[str, Any]:
 
 def test_completion_keeps_the_newest_facts_and_only_completions_reach_the_history() -> None:
     values = run(stream())
-    done = values[events.history_key(USER)]["done"]
+    done = values[activity.history_key(USER)]["done"]
     assert list(done) == ["a"]
     assert done["a"]["tags"] == ["deep", "work"]
     assert done["a"]["dueAt"] == (T0 + timedelta(hours=2)).isoformat()
     assert done["a"]["completedAt"] == (T0 + timedelta(hours=1)).isoformat()
-    assert values[events.task_key("b")]["deleted"] is True
+    assert values[activity.task_key("b")]["deleted"] is True
 
 
 def test_any_order_and_any_repetition_give_the_same_profile() -> None:
@@ -99,8 +100,8 @@ def test_closed_tasks_expire_sooner_than_open_ones() -> None:
         await complete("b", T0)(store)
 
     asyncio.run(go())
-    assert store.ttls[events.task_key("a")] == events.OPEN_TTL
-    assert store.ttls[events.task_key("b")] == events.CLOSED_TTL < events.OPEN_TTL
+    assert store.ttls[activity.task_key("a")] == activity.OPEN_TTL
+    assert store.ttls[activity.task_key("b")] == activity.CLOSED_TTL < activity.OPEN_TTL
 
 
 def completion(

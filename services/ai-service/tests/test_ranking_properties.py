@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ai_service import profile
-from ai_service.recommendations import OpenTask, rank, score
+from ai_service.domain import profile
+from ai_service.domain.ranking import OpenTask, rank, score
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TAGS = st.lists(st.sampled_from(["work", "home", "health", "errands"]), max_size=3, unique=True)

@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ai_service import profile
+from ai_service.domain import profile
+from ai_service.domain.ranking import OpenTask, rank, score
 from ai_service.main import create_app
-from ai_service.recommendations import OpenTask, rank, score
 from dapr_common import DaprSettings
 from dapr_common.testing import FakeSidecar
 
@@ -57,6 +57,7 @@ def test_limit_and_stable_order_for_equal_tasks() -> None:
 @pytest.fixture
 def sidecar() -> Iterator[FakeSidecar]:
     with FakeSidecar(assert_all_called=False) as fake:
+        fake.get("/v1.0/healthz/outbound").respond(204)  # the app waits for its sidecar
         yield fake
 
 
@@ -148,7 +149,7 @@ def test_without_the_profile_it_still_ranks(client: TestClient, sidecar: FakeSid
 
 def test_health_and_subscriptions(client: TestClient, sidecar: FakeSidecar) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    sidecar.get("/v1.0/healthz/outbound").respond(500)
+    sidecar.get("/v1.0/healthz/outbound").clear().respond(500)
     assert client.get("/readyz").status_code == 503
     subs = client.get("/dapr/subscribe", headers={"dapr-api-token": "s3cret"}).json()
     assert {s["topic"]: s["deadLetterTopic"] for s in subs} == {

@@ -5,13 +5,8 @@ from datetime import UTC, datetime
 
 import jsonschema
 
-from backend.events import (
-    CONTRACTS,
-    TaskCompleted,
-    TaskCreated,
-    UserRegistered,
-    json_schemas,
-)
+from backend.contracts import CONTRACTS, json_schemas
+from backend.domain.events import TaskCompleted, TaskCreated, UserRegistered
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -19,7 +14,7 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 def test_contract_files_are_up_to_date() -> None:
     for topic, schema in json_schemas().items():
         on_disk = json.loads((CONTRACTS / f"{topic}.schema.json").read_text())
-        assert on_disk == schema, f"run `uv run python -m backend.events` ({topic} changed)"
+        assert on_disk == schema, f"run `uv run python -m backend.contracts` ({topic} changed)"
 
 
 def test_payloads_validate_and_are_camel_case() -> None:

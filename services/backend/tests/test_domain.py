@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.domain.listing import BadCursor, Cursor, Sort, sort_key
+from backend.domain.listing import PRIORITY_RANK, BadCursor, Cursor, Sort
 from backend.domain.recurrence import Recurrence, next_due
 from backend.domain.reminders import digest_schedule, reminder_job_name, reminder_time
 
@@ -66,9 +66,11 @@ def test_cursor_round_trip_and_rejection() -> None:
             Cursor.decode(junk, Sort.due_at)
 
 
-def test_sort_keys() -> None:
-    task = {"priority": "urgent", "due_at": None, "created_at": NOW, "title": "a"}
-    assert sort_key(Sort.priority, task) == 0
-    assert sort_key(Sort.due_at, task) is None
-    assert sort_key(Sort.created_at_desc, task) == NOW.isoformat()
+def test_sort_orders() -> None:
+    assert sorted(PRIORITY_RANK, key=PRIORITY_RANK.__getitem__) == [
+        "urgent",
+        "high",
+        "medium",
+        "low",
+    ]
     assert Sort("-priority").descending and Sort("-priority").field == "priority"

@@ -3,20 +3,19 @@
 import secrets
 from typing import Annotated
 
-from fastapi import Header, HTTPException, Request, status
+from fastapi import Header, HTTPException, status
 
-from dapr_common.settings import DaprSettings
+from dapr_common.deps import DaprSettingsDep
 
 
 async def require_app_token(
-    request: Request, dapr_api_token: Annotated[str | None, Header()] = None
+    settings: DaprSettingsDep, dapr_api_token: Annotated[str | None, Header()] = None
 ) -> None:
     """Reject the call unless it carries the APP_API_TOKEN the sidecar was given.
 
-    The app stores its DaprSettings on `app.state.dapr_settings`; with no app token configured
-    every call is admitted (plain local runs without the launcher).
+    With no app token configured every call is admitted (plain local runs without the
+    launcher).
     """
-    settings: DaprSettings = request.app.state.dapr_settings
     expected = settings.app_api_token
     if expected is None:
         return

@@ -1,17 +1,16 @@
 """Output bindings: hand data to an external system (an SMTP relay, a queue, a webhook)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-if TYPE_CHECKING:
-    from dapr_common.client import DaprClient
+from dapr_common.transport import Transport
 
 
 class Bindings:
     """`dapr.bindings`: invoke an output binding component by name."""
 
-    def __init__(self, client: "DaprClient") -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
 
     async def invoke(
         self,
@@ -30,7 +29,7 @@ class Bindings:
             body["data"] = data
         if metadata:
             body["metadata"] = metadata
-        response = await self._client.request(
+        response = await self._transport.request(
             "POST", f"/v1.0/bindings/{quote(name, safe='')}", json=body
         )
         if not response.content:

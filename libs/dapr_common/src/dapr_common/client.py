@@ -8,14 +8,13 @@ import asyncio
 import json as jsonlib
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
 
 from dapr_common.bindings import Bindings
-from dapr_common.errors import DaprError, ETagMismatch, NotFound, SidecarUnavailable
+from dapr_common.errors import SidecarUnavailable
 from dapr_common.invoke import Invoke
 from dapr_common.jobs import Jobs
 from dapr_common.observability import current_trace
@@ -23,26 +22,7 @@ from dapr_common.pubsub import PubSub
 from dapr_common.secrets import Secrets
 from dapr_common.settings import DaprSettings
 from dapr_common.state import State
-
-
-@dataclass(frozen=True)
-class SidecarResponse:
-    """A sidecar's answer: status, headers (case-insensitive) and the whole body."""
-
-    status: int
-    headers: Mapping[str, str]
-    content: bytes
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def text(self) -> str:
-        return self.content.decode(errors="replace")
-
-    def json(self) -> Any:
-        return jsonlib.loads(self.content)
+from dapr_common.transport import SidecarResponse, error_from
 
 
 class DaprClient:
@@ -179,26 +159,3 @@ class DaprClient:
         if check and not response.is_success:
             raise error_from(response)
         return response
-
-
-def error_body(response: SidecarResponse) -> tuple[str | None, str, Any]:
-    """(errorCode, message, decoded body) of an error answer, whatever its shape."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, response.text or f"HTTP {response.status}", response.text
-    if isinstance(body, dict):
-        return body.get("errorCode"), str(body.get("message", body)), body
-    return None, str(body), body
-
-
-def error_from(response: SidecarResponse) -> DaprError:
-    """Map a sidecar error answer to the typed error callers handle."""
-    code, message, body = error_body(response)
-    status = response.status
-    cls: type[DaprError] = DaprError
-    if status == 409 or (code or "").endswith("ETAG_MISMATCH"):
-        cls = ETagMismatch
-    elif status == 404:
-        cls = NotFound
-    return cls(message, status=status, error_code=code, body=body)

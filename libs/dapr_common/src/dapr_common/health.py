@@ -3,22 +3,22 @@ app needs (its database, say)."""
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from dapr_common.client import DaprClient
+from dapr_common.deps import Resources, ResourcesDep
 
-Check = Callable[[Request], Awaitable[bool]]
+Check = Callable[[Resources], Awaitable[bool]]
 
 
-async def _sidecar(request: Request) -> bool:
-    client: DaprClient = request.app.state.dapr
-    return await client.healthy(outbound=True)
+async def _sidecar(resources: Resources) -> bool:
+    return await resources.get(DaprClient).healthy(outbound=True)
 
 
 def health_router(checks: Mapping[str, Check] | None = None) -> APIRouter:
-    """`/healthz`: the process is alive. `/readyz`: 200 when the sidecar (`app.state.dapr`)
-    can serve this app's calls and every extra check passes, else 503 naming what is down."""
+    """`/healthz`: the process is alive. `/readyz`: 200 when the app's sidecar can serve its
+    calls and every extra check passes, else 503 naming what is down."""
     router = APIRouter(tags=["health"])
     all_checks: dict[str, Check] = {"sidecar": _sidecar, **(checks or {})}
 
@@ -27,8 +27,8 @@ def health_router(checks: Mapping[str, Check] | None = None) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz", responses={503: {"description": "a dependency is down"}})
-    async def readyz(request: Request) -> JSONResponse:
-        results = {name: await check(request) for name, check in all_checks.items()}
+    async def readyz(resources: ResourcesDep) -> JSONResponse:
+        results = {name: await check(resources) for name, check in all_checks.items()}
         ready = all(results.values())
         body = {"status": "ready" if ready else "not ready"}
         body.update({name: "ok" if ok else "unavailable" for name, ok in results.items()})

@@ -1,18 +1,16 @@
 """Service invocation: call a method of another app through the sidecar (mTLS, policies)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dapr_common.errors import AccessDenied, DaprError, InvocationFailed
-
-if TYPE_CHECKING:
-    from dapr_common.client import DaprClient, SidecarResponse
+from dapr_common.transport import SidecarResponse, Transport, error_body
 
 
 class Invoke:
     """`dapr.invoke`: `await dapr.invoke.post("ai-service", "get-recommendations", json=...)`."""
 
-    def __init__(self, client: "DaprClient") -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
 
     async def call(
         self,
@@ -24,11 +22,11 @@ class Invoke:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
-    ) -> "SidecarResponse":
+    ) -> SidecarResponse:
         """The callee's 2xx answer. Raises AccessDenied (403 by policy), InvocationFailed
         (the callee answered non-2xx), DaprError (the sidecar could not deliver),
         SidecarUnavailable (no sidecar)."""
-        response = await self._client.request(
+        response = await self._transport.request(
             verb.upper(),
             f"/v1.0/invoke/{app_id}/method/{method.lstrip('/')}",
             json=json,
@@ -50,13 +48,11 @@ class Invoke:
         return _json(await self.call(app_id, method, verb="POST", **kwargs))
 
 
-def _json(response: "SidecarResponse") -> Any:
+def _json(response: SidecarResponse) -> Any:
     return response.json() if response.content else None
 
 
-def _invocation_error(app_id: str, method: str, response: "SidecarResponse") -> DaprError:
-    from dapr_common.client import error_body
-
+def _invocation_error(app_id: str, method: str, response: SidecarResponse) -> DaprError:
     code, message, body = error_body(response)
     status = response.status
     where = f"invoke {app_id}/{method}"

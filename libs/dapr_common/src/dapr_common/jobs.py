@@ -2,13 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from dapr_common.errors import DaprError, NotFound
-
-if TYPE_CHECKING:
-    from dapr_common.client import DaprClient
+from dapr_common.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -56,14 +54,14 @@ def _when(value: str | datetime | timedelta) -> str:
 class Jobs:
     """`dapr.jobs`: the stable /v1.0 API, falling back to /v1.0-alpha1 on older runtimes."""
 
-    def __init__(self, client: "DaprClient") -> None:
-        self._client = client
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
         self._version = "v1.0"
 
     async def _send(self, method: str, name: str, body: Any = None) -> Any:
         path = f"/{self._version}/jobs/{quote(name, safe='')}"
         try:
-            return await self._client.request(method, path, json=body)
+            return await self._transport.request(method, path, json=body)
         except NotFound as exc:
             # An unknown route answers 404 without a Dapr errorCode: the runtime predates v1.0.
             if exc.error_code is None and self._version == "v1.0":

@@ -11,13 +11,15 @@ import re
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
 from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from fastapi import Depends
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import URL, Connection, MetaData, text
 from sqlalchemy.exc import DBAPIError
@@ -26,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-if TYPE_CHECKING:
-    from dapr_common.client import DaprClient
+from dapr_common.client import DaprClient
+from dapr_common.deps import Resources, provided
 
 
 class PostgresSettings(BaseSettings):
@@ -66,7 +68,7 @@ def make_engine(url: URL | str, pool_size: int = 10) -> AsyncEngine:
 
 @asynccontextmanager
 async def open_database(
-    dapr: "DaprClient", settings: PostgresSettings, migrations: "Migrations"
+    dapr: DaprClient, settings: PostgresSettings, migrations: "Migrations"
 ) -> AsyncIterator[AsyncEngine]:
     """The app's engine: password from the secret store, schema checked against the code's
     migrations (SchemaBehind if older), disposed on exit, also when the check fails."""
@@ -141,10 +143,32 @@ async def database_reachable(engine: AsyncEngine) -> bool:
     return True
 
 
-async def database_ready(request: Any) -> bool:
-    """A `health_router` check: the engine at `app.state.engine` answers `SELECT 1`."""
-    engine: AsyncEngine = request.app.state.engine
-    return await database_reachable(engine)
+@dataclass(frozen=True)
+class Database:
+    """The app's database: its engine and the session factory over it."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def of(cls, engine: AsyncEngine) -> "Database":
+        return cls(engine, session_factory(engine))
+
+
+async def database_ready(resources: Resources) -> bool:
+    """A `health_router` check: the app's database answers `SELECT 1`."""
+    return await database_reachable(resources.get(Database).engine)
+
+
+async def _session(
+    database: Annotated[Database, Depends(provided(Database))],
+) -> AsyncIterator[AsyncSession]:
+    async with database.sessions() as session:
+        yield session
+
+
+DatabaseDep = Annotated[Database, Depends(provided(Database))]
+SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 
 class SchemaBehind(RuntimeError):

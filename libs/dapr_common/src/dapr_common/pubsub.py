@@ -2,12 +2,10 @@
 
 import json as jsonlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dapr_common.errors import DaprError
-
-if TYPE_CHECKING:
-    from dapr_common.client import DaprClient
+from dapr_common.transport import Transport
 
 CLOUDEVENT_JSON = "application/cloudevents+json"
 
@@ -49,8 +47,8 @@ def _metadata_params(
 class PubSub:
     """`dapr.pubsub`: publish through one pub/sub component by default, any other by `pubsub=`."""
 
-    def __init__(self, client: "DaprClient", default_pubsub: str) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, default_pubsub: str) -> None:
+        self._transport = transport
         self.default_pubsub = default_pubsub
 
     async def publish(
@@ -75,7 +73,7 @@ class PubSub:
             content = data.encode() if isinstance(data, str) else data
         else:
             content = jsonlib.dumps(data, separators=(",", ":")).encode()
-        await self._client.request(
+        await self._transport.request(
             "POST",
             f"/v1.0/publish/{pubsub or self.default_pubsub}/{topic}",
             content=content,
@@ -105,7 +103,7 @@ class PubSub:
         ]
         params = {f"metadata.{k}": v for k, v in (metadata or {}).items()}
         try:
-            await self._client.request(
+            await self._transport.request(
                 "POST",
                 f"/v1.0-alpha1/publish/bulk/{pubsub or self.default_pubsub}/{topic}",
                 json=body,

@@ -1,22 +1,20 @@
 """Secrets building block: one secret, or every secret the app may read."""
 
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-if TYPE_CHECKING:
-    from dapr_common.client import DaprClient
+from dapr_common.transport import Transport
 
 
 class Secrets:
     """`dapr.secrets`: read through one secret store by default, any other by `store=`."""
 
-    def __init__(self, client: "DaprClient", default_store: str) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, default_store: str) -> None:
+        self._transport = transport
         self.default_store = default_store
 
     async def get(self, name: str, *, store: str | None = None) -> dict[str, str]:
         """The secret's key/value pairs (a plain secret is {name: value})."""
-        response = await self._client.request(
+        response = await self._transport.request(
             "GET", f"/v1.0/secrets/{store or self.default_store}/{quote(name, safe='')}"
         )
         result: dict[str, str] = response.json()
@@ -29,7 +27,7 @@ class Secrets:
 
     async def bulk(self, *, store: str | None = None) -> dict[str, dict[str, str]]:
         """Every secret of the store this app may read (secret scopes apply)."""
-        response = await self._client.request(
+        response = await self._transport.request(
             "GET", f"/v1.0/secrets/{store or self.default_store}/bulk"
         )
         result: dict[str, dict[str, str]] = response.json()

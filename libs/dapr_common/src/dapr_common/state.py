@@ -3,13 +3,11 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from dapr_common.errors import ETagMismatch
-
-if TYPE_CHECKING:
-    from dapr_common.client import DaprClient
+from dapr_common.transport import Transport
 
 Concurrency = Literal["first-write", "last-write"]
 Consistency = Literal["eventual", "strong"]
@@ -82,8 +80,8 @@ def _item(
 class State:
     """`dapr.state`: one state store by default, any other by `store=`."""
 
-    def __init__(self, client: "DaprClient", default_store: str) -> None:
-        self._client = client
+    def __init__(self, transport: Transport, default_store: str) -> None:
+        self._transport = transport
         self.default_store = default_store
 
     def _path(self, store: str | None, key: str | None = None) -> str:
@@ -95,7 +93,7 @@ class State:
     ) -> StateItem | None:
         """The item, or None when the key holds nothing (or expired)."""
         params: dict[str, str] | None = {"consistency": consistency} if consistency else None
-        response = await self._client.request("GET", self._path(store, key), params=params)
+        response = await self._transport.request("GET", self._path(store, key), params=params)
         if response.status == 204 or not response.content:
             return None
         return StateItem(key, response.json(), response.headers.get("etag"))
@@ -115,7 +113,7 @@ class State:
         """Write one value. With `etag` (or `concurrency="first-write"` and no etag: insert
         only), a lost race raises ETagMismatch; `ttl` makes the item expire."""
         item = _item(key, value, etag, concurrency, consistency, ttl, metadata)
-        await self._client.request("POST", self._path(store), json=[item])
+        await self._transport.request("POST", self._path(store), json=[item])
 
     async def update(
         self,
@@ -156,7 +154,7 @@ class State:
         body = [
             _item(i.key, i.value, i.etag, i.concurrency, None, i.ttl, i.metadata) for i in items
         ]
-        await self._client.request("POST", self._path(store), json=body)
+        await self._transport.request("POST", self._path(store), json=body)
 
     async def delete(
         self,
@@ -168,7 +166,9 @@ class State:
     ) -> None:
         headers = {"If-Match": etag} if etag is not None else None
         params: dict[str, str] | None = {"concurrency": concurrency} if concurrency else None
-        await self._client.request("DELETE", self._path(store, key), headers=headers, params=params)
+        await self._transport.request(
+            "DELETE", self._path(store, key), headers=headers, params=params
+        )
 
     async def get_bulk(
         self, keys: list[str], *, parallelism: int | None = None, store: str | None = None
@@ -179,7 +179,7 @@ class State:
         body: dict[str, Any] = {"keys": keys}
         if parallelism:
             body["parallelism"] = parallelism
-        response = await self._client.request("POST", f"{self._path(store)}/bulk", json=body)
+        response = await self._transport.request("POST", f"{self._path(store)}/bulk", json=body)
         found = {}
         for entry in response.json():
             if "data" in entry and "error" not in entry:
@@ -208,4 +208,4 @@ class State:
         body: dict[str, Any] = {"operations": ops}
         if metadata:
             body["metadata"] = metadata
-        await self._client.request("POST", f"{self._path(store)}/transaction", json=body)
+        await self._transport.request("POST", f"{self._path(store)}/transaction", json=body)

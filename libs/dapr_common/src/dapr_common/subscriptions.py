@@ -5,7 +5,6 @@ returns → 200 SUCCESS; raises `Retry` (or anything unexpected) → 500 RETRY, 
 raises `Drop`, or the payload does not decode → 200 DROP, sent to the dead-letter topic.
 """
 
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dapr_common.app_token import require_app_token
+from dapr_common.deps import handler_endpoint
 
 log = logging.getLogger("dapr_common.subscriptions")
 
@@ -62,7 +62,6 @@ class _Route:
     path: str
     model: Any
     handler: Handler
-    wants_request: bool
     match: str | None = None
 
 
@@ -100,7 +99,9 @@ class Subscriptions:
         bulk: BulkSubscribe | None = None,
         metadata: dict[str, str] | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Decorate `async def handler(event: CloudEvent[Model][, request])`.
+        """Decorate `async def handler(event: CloudEvent[Model], ...)`: the parameters after
+        the event are FastAPI dependencies (`dapr: DaprDep`, `database: DatabaseDep`,
+        `request: Request`), resolved once per delivery (once per batch when bulk).
 
         `match` is a CEL expression (e.g. `event.type == "task.completed"`): several handlers
         of one topic are tried in registration order; the one without `match` is the default.
@@ -118,8 +119,7 @@ class Subscriptions:
             if entry.routes and any(r.match is None for r in entry.routes) and match is None:
                 raise ValueError(f"{topic}: only one default handler")
             path = f"{self.prefix}/{pubsub_name}/{topic}/{len(entry.routes)}"
-            wants_request = len(inspect.signature(handler).parameters) > 1
-            route = _Route(path, CloudEvent[model], handler, wants_request, match)
+            route = _Route(path, CloudEvent[model], handler, match)
             entry.routes.append(route)
             if entry.dead_letter_topic is None and dead_letter_topic:
                 entry.dead_letter_topic = dead_letter_topic
@@ -157,7 +157,7 @@ class Subscriptions:
         return self.subscriptions()
 
     @staticmethod
-    async def _handle(route: _Route, raw: Any, request: Request) -> str:
+    async def _handle(route: _Route, raw: Any, deps: dict[str, Any]) -> str:
         """Run the handler on one raw CloudEvent; the Dapr status word it earned."""
         try:
             event = route.model.model_validate(raw)
@@ -166,10 +166,7 @@ class Subscriptions:
             log.error("dropping undecodable event %s on %s: %s", event_id, route.path, exc)
             return "DROP"
         try:
-            if route.wants_request:
-                await route.handler(event, request)
-            else:
-                await route.handler(event)
+            await route.handler(event, **deps)
         except Drop as exc:
             log.warning("handler dropped event %s: %s", event.id, exc)
             return "DROP"
@@ -181,27 +178,27 @@ class Subscriptions:
             return "RETRY"
         return "SUCCESS"
 
-    def _endpoint(self, route: _Route) -> Callable[[Request], Awaitable[JSONResponse]]:
-        async def endpoint(request: Request) -> JSONResponse:
+    def _endpoint(self, route: _Route) -> Callable[..., Awaitable[JSONResponse]]:
+        async def call(request: Request, _: dict[str, Any], deps: dict[str, Any]) -> JSONResponse:
             try:
                 raw = await request.json()
             except ValueError:
                 log.error("dropping a delivery that is not JSON on %s", route.path)
                 return JSONResponse({"status": "DROP"})
-            status = await self._handle(route, raw, request)
+            status = await self._handle(route, raw, deps)
             # RETRY is a real failure: a non-2xx, so nothing between here and Dapr acks it.
             return JSONResponse({"status": status}, status_code=500 if status == "RETRY" else 200)
 
-        return endpoint
+        return handler_endpoint(route.handler, 1, call)
 
-    def _bulk_endpoint(self, route: _Route) -> Callable[[Request], Awaitable[JSONResponse]]:
-        async def endpoint(request: Request) -> JSONResponse:
+    def _bulk_endpoint(self, route: _Route) -> Callable[..., Awaitable[JSONResponse]]:
+        async def call(request: Request, _: dict[str, Any], deps: dict[str, Any]) -> JSONResponse:
             body = await request.json()
             statuses = []
             for entry in body.get("entries", []):
                 raw = entry.get("event")
-                status = await self._handle(route, raw, request)
+                status = await self._handle(route, raw, deps)
                 statuses.append({"entryId": entry.get("entryId"), "status": status})
             return JSONResponse({"statuses": statuses})
 
-        return endpoint
+        return handler_endpoint(route.handler, 1, call)

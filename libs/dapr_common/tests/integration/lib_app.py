@@ -18,6 +18,7 @@ from dapr_common import (
     Retry,
     Subscriptions,
 )
+from dapr_common.deps import provide
 
 
 class Note(BaseModel):
@@ -66,7 +67,7 @@ class Received:
 
 def create_lib_app(received: Received, prefix: str, app_api_token: str) -> FastAPI:
     app = FastAPI()
-    app.state.dapr_settings = DaprSettings(app_api_token=app_api_token)  # type: ignore[arg-type]
+    provide(app, DaprSettings(app_api_token=app_api_token))  # type: ignore[arg-type]
     subs = Subscriptions()
     jobs = JobHandlers()
     retried: set[str] = set()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notification_service.templates import TYPES, render
+from notification_service.domain.templates import TYPES, render
 
 DUE = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)
 

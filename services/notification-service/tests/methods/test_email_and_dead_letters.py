@@ -6,7 +6,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from dapr_common.testing import FakeSidecar
-from notification_service.dead_letters import TOPICS
+from notification_service.service_layer.dead_letters import TOPICS
 
 from .test_events import event
 

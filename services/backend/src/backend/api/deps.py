@@ -1,35 +1,30 @@
-"""Typed dependencies the routes declare."""
+"""What the backend's routes receive: typed dependencies, declared once here."""
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.core.security import InvalidToken, TokenIssuer
 from backend.db.models import User
-from dapr_common import DaprClient
+from backend.service_layer.outbox_relay import OutboxRelay
+from backend.service_layer.unit_of_work import UnitOfWork
+from dapr_common.deps import DaprDep, ResourcesDep, provided
+from dapr_common.postgres import SessionDep
+
+TokensDep = Annotated[TokenIssuer, Depends(provided(TokenIssuer))]
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as session:
-        yield session
+async def unit_of_work(session: SessionDep, dapr: DaprDep, resources: ResourcesDep) -> UnitOfWork:
+    try:
+        relay: OutboxRelay | None = resources.get(OutboxRelay)
+    except LookupError:
+        relay = None
+    return UnitOfWork(session, dapr, relay)
 
 
-async def get_dapr(request: Request) -> DaprClient:
-    dapr: DaprClient = request.app.state.dapr
-    return dapr
-
-
-async def get_tokens(request: Request) -> TokenIssuer:
-    tokens: TokenIssuer = request.app.state.tokens
-    return tokens
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-DaprDep = Annotated[DaprClient, Depends(get_dapr)]
-TokensDep = Annotated[TokenIssuer, Depends(get_tokens)]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 _bearer = HTTPBearer(auto_error=False)
 _UNAUTHORIZED = HTTPException(
@@ -69,9 +64,12 @@ async def current_user(session: SessionDep, user_id: CurrentUserId) -> User:
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
-
-def events_committed(request: Request) -> None:
-    """Tell the outbox relay that events were committed, so it publishes them now."""
-    relay = getattr(request.app.state, "relay", None)
-    if relay is not None:
-        relay.wake()
+__all__ = [
+    "CurrentUser",
+    "CurrentUserId",
+    "DaprDep",
+    "SessionDep",
+    "TokensDep",
+    "UnitOfWorkDep",
+    "user_of",
+]

@@ -1,12 +1,24 @@
-"""Request and response bodies of the task API, with the limits they enforce."""
+"""Request and response bodies of the backend's API, with the limits they enforce; each
+request body makes the use case's command (service_layer/commands.py)."""
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
 
-from backend.db.models import DESCRIPTION_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, Task
+from backend.db.models import DESCRIPTION_MAX, NAME_MAX, TAG_MAX, TAGS_MAX, TITLE_MAX, Task, User
+from backend.domain.preferences import Channels
 from backend.domain.recurrence import Recurrence
+from backend.domain.timezones import Timezone
+from backend.service_layer.commands import CreateTask, LogIn, RegisterUser, UpdateTask
 
 Priority = Literal["low", "medium", "high", "urgent"]
 REMIND_BEFORE_MAX = 7 * 24 * 60  # a week, in minutes
@@ -54,6 +66,17 @@ class TaskCreate(BaseModel):
             raise ValueError("a recurring task needs a due_at")
         return self
 
+    def command(self) -> CreateTask:
+        return CreateTask(
+            title=self.title,
+            description=self.description,
+            priority=self.priority,
+            tags=tuple(self.tags),
+            due_at=self.due_at,
+            remind_before_minutes=self.remind_before_minutes,
+            recurrence=self.recurrence,
+        )
+
 
 class TaskUpdate(BaseModel):
     """Only the fields sent change; `due_at: null` clears the due date."""
@@ -67,6 +90,9 @@ class TaskUpdate(BaseModel):
     due_at: AwareDatetime | None = None
     remind_before_minutes: int | None = Field(default=None, ge=0, le=REMIND_BEFORE_MAX)
     recurrence: Recurrence | None = None
+
+    def command(self) -> UpdateTask:
+        return UpdateTask(changes=self.model_dump(exclude_unset=True))
 
 
 class TaskPublic(BaseModel):
@@ -112,3 +138,51 @@ class TaskPage(BaseModel):
 
 def etag(task: Task) -> str:
     return f'"{task.version}"'
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=8, max_length=256)
+    display_name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
+    timezone: Timezone = "UTC"
+    channels: Channels = ["in-app"]
+
+    def command(self) -> RegisterUser:
+        return RegisterUser(
+            email=self.email,
+            password=self.password,
+            display_name=self.display_name,
+            timezone=self.timezone,
+            channels=tuple(self.channels),
+        )
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    display_name: str
+    timezone: str
+    channels: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "UserPublic":
+        return cls.model_validate(user, from_attributes=True)
+
+
+class Login(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+    def command(self) -> LogIn:
+        return LogIn(email=self.email, password=self.password)
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int

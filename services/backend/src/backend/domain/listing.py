@@ -4,10 +4,10 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+# The one order of priorities: the list's sort, its cursors and the SQL rank use it.
 PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
 
 
@@ -56,14 +56,3 @@ class Cursor:
         if cursor.sort is not sort:
             raise BadCursor(f"cursor was made for sort={cursor.sort.value}, not {sort.value}")
         return cursor
-
-
-def sort_key(sort: Sort, task: dict[str, Any]) -> Any:
-    """The comparable key of `task` for `sort` (None dates sort last, ascending)."""
-    field = sort.field
-    if field == "priority":
-        return PRIORITY_RANK[task["priority"]]
-    if field in ("due_at", "created_at"):
-        value: datetime | None = task[field]
-        return value.isoformat() if value is not None else None
-    return task[field]

@@ -8,8 +8,8 @@ needs no database at all: the signed token names the user.
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from backend.api.schemas import TaskPage
 from dapr_common import DaprClient, DaprError
 
 log = logging.getLogger("backend.cache")
@@ -20,18 +20,19 @@ def key(user_id: str) -> str:
     return f"tasklist-{user_id}"
 
 
-async def cached_list(dapr: DaprClient, user_id: str) -> TaskPage | None:
+async def cached_list(dapr: DaprClient, user_id: str) -> dict[str, Any] | None:
+    """The page as it was served (JSON), or None on a miss or while the store is down."""
     try:
         item = await dapr.state.get(key(user_id))
     except DaprError as exc:
         log.warning("task list cache unavailable: %s", exc)
         return None
-    return None if item is None else TaskPage.model_validate(item.value)
+    return None if item is None or not isinstance(item.value, dict) else item.value
 
 
-async def fill(dapr: DaprClient, user_id: str, page: TaskPage) -> None:
+async def fill(dapr: DaprClient, user_id: str, page: dict[str, Any]) -> None:
     try:
-        await dapr.state.save(key(user_id), page.model_dump(mode="json"), ttl=TTL)
+        await dapr.state.save(key(user_id), page, ttl=TTL)
     except DaprError as exc:
         log.warning("task list cache not filled: %s", exc)
 

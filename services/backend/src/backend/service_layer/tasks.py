@@ -1,6 +1,7 @@
-"""Task use cases. Each writes the task and its event in one transaction, and keeps the
+"""Task use cases. Each writes the task and its event in one unit of work, and keeps the
 task's reminder job in step before committing: a job the scheduler refused fails the request
-(JobsUnavailable → 503) and nothing is written."""
+(JobsUnavailable → 503) and nothing is written. Once committed, the relay publishes the event
+and the user's cached list is dropped (unit_of_work.py)."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,31 +11,22 @@ from sqlalchemy import ColumnElement, case, func, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.api.schemas import TaskCreate, TaskUpdate
 from backend.db.models import Task, User
-from backend.domain.listing import Cursor, Sort
+from backend.domain.events import TaskCompleted, TaskCreated, TaskDeleted, TaskUpdated
+from backend.domain.listing import PRIORITY_RANK, Cursor, Sort
 from backend.domain.recurrence import Recurrence, next_due
 from backend.domain.reminders import (
     DEFAULT_REMIND_BEFORE_MINUTES,
     reminder_job_name,
     reminder_time,
 )
-from backend.events import TaskCompleted, TaskCreated, TaskDeleted, TaskUpdated, outbox_row
+from backend.service_layer import preferences
+from backend.service_layer.commands import CreateTask, UpdateTask
+from backend.service_layer.errors import JobsUnavailable, StaleTask, TaskNotFound
+from backend.service_layer.unit_of_work import UnitOfWork
 from dapr_common import DaprClient, DaprError
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)  # where undated tasks sort
-
-
-class TaskNotFound(Exception):
-    """No such task for this user (another user's task is not found either)."""
-
-
-class StaleTask(Exception):
-    """If-Match named a version that is no longer current."""
-
-
-class JobsUnavailable(Exception):
-    """The scheduler could not be reached to keep the task's reminder in step."""
 
 
 def _fields(task: Task) -> dict[str, Any]:
@@ -70,36 +62,39 @@ async def sync_reminder(dapr: DaprClient, task: Task, now: datetime) -> None:
         raise JobsUnavailable(str(exc)) from exc
 
 
-async def create_task(
-    session: AsyncSession,
-    dapr: DaprClient,
-    user: User,
-    data: TaskCreate,
-    now: datetime,
-    default_remind_before: int = DEFAULT_REMIND_BEFORE_MINUTES,
-) -> Task:
+async def _remind_before(dapr: DaprClient, user: User, command: CreateTask) -> int:
+    """The task's own lead time, else the user's preferred one, else the default."""
+    if command.remind_before_minutes is not None:
+        return command.remind_before_minutes
+    if command.due_at is None:
+        return DEFAULT_REMIND_BEFORE_MINUTES
+    try:
+        return (await preferences.get_preferences(dapr, user)).reminder_minutes_before
+    except DaprError:
+        return DEFAULT_REMIND_BEFORE_MINUTES  # the state store is down: the default will do
+
+
+async def create_task(uow: UnitOfWork, user: User, data: CreateTask, now: datetime) -> Task:
+    remind_before = await _remind_before(uow.dapr, user, data)
     task = Task(
         user_id=user.id,
         title=data.title,
         description=data.description,
         priority=data.priority,
-        tags=data.tags,
+        tags=list(data.tags),
         due_at=data.due_at,
-        remind_before_minutes=(
-            data.remind_before_minutes
-            if data.remind_before_minutes is not None
-            else default_remind_before
-        ),
+        remind_before_minutes=remind_before,
         recurrence=data.recurrence.value if data.recurrence else None,
         created_at=now,
         updated_at=now,
     )
-    session.add(task)
-    session.add(outbox_row(TaskCreated(**_fields(task), created_at=now), user.id))
-    await session.flush()
+    uow.session.add(task)
+    uow.publish(TaskCreated(**_fields(task), created_at=now), user.id)
+    await uow.session.flush()
     if reminder_time(task.due_at, task.remind_before_minutes, now) is not None:
-        await sync_reminder(dapr, task, now)  # a new task has no job to delete otherwise
-    await session.commit()
+        await sync_reminder(uow.dapr, task, now)  # a new task has no job to delete otherwise
+    uow.forget_task_list(user.id)
+    await uow.commit()
     return task
 
 
@@ -119,17 +114,16 @@ def _check_version(task: Task, if_match: str | None) -> None:
 
 
 async def update_task(
-    session: AsyncSession,
-    dapr: DaprClient,
+    uow: UnitOfWork,
     user: User,
     task_id: str,
-    data: TaskUpdate,
+    data: UpdateTask,
     if_match: str | None,
     now: datetime,
 ) -> Task:
-    task = await get_task(session, user, task_id, lock=True)
+    task = await get_task(uow.session, user, task_id, lock=True)
     _check_version(task, if_match)
-    changes = data.model_dump(exclude_unset=True)
+    changes = dict(data.changes)
     if "recurrence" in changes and changes["recurrence"] is not None:
         changes["recurrence"] = Recurrence(changes["recurrence"]).value
     for field, value in changes.items():
@@ -142,40 +136,35 @@ async def update_task(
         raise ValueError("a recurring task needs a due_at")
     task.version += 1
     task.updated_at = now
-    session.add(task)
-    session.add(outbox_row(TaskUpdated(**_fields(task), updated_at=now), user.id))
-    await session.flush()
+    uow.session.add(task)
+    uow.publish(TaskUpdated(**_fields(task), updated_at=now), user.id)
+    await uow.session.flush()
     if {"due_at", "remind_before_minutes"} & changes.keys():
-        await sync_reminder(dapr, task, now)
-    await session.commit()
+        await sync_reminder(uow.dapr, task, now)
+    uow.forget_task_list(user.id)
+    await uow.commit()
     return task
 
 
 async def delete_task(
-    session: AsyncSession,
-    dapr: DaprClient,
-    user: User,
-    task_id: str,
-    if_match: str | None,
-    now: datetime,
+    uow: UnitOfWork, user: User, task_id: str, if_match: str | None, now: datetime
 ) -> None:
-    task = await get_task(session, user, task_id, lock=True)
+    task = await get_task(uow.session, user, task_id, lock=True)
     _check_version(task, if_match)
-    await session.delete(task)
-    session.add(outbox_row(TaskDeleted(task_id=task.id, user_id=user.id, deleted_at=now), user.id))
-    await session.flush()
+    await uow.session.delete(task)
+    uow.publish(TaskDeleted(task_id=task.id, user_id=user.id, deleted_at=now), user.id)
+    await uow.session.flush()
     try:
-        await dapr.jobs.delete(reminder_job_name(task.id))
+        await uow.dapr.jobs.delete(reminder_job_name(task.id))
     except DaprError as exc:
         raise JobsUnavailable(str(exc)) from exc
-    await session.commit()
+    uow.forget_task_list(user.id)
+    await uow.commit()
 
 
-async def complete_task(
-    session: AsyncSession, dapr: DaprClient, user: User, task_id: str, now: datetime
-) -> Task:
+async def complete_task(uow: UnitOfWork, user: User, task_id: str, now: datetime) -> Task:
     """Complete once: a second call answers the same task and emits nothing."""
-    task = await get_task(session, user, task_id, lock=True)
+    task = await get_task(uow.session, user, task_id, lock=True)
     if task.completed_at is not None:
         return task
     task.completed_at = now
@@ -195,39 +184,37 @@ async def complete_task(
             updated_at=now,
         )
         task.next_task_id = following.id
-        session.add(following)
-        session.add(outbox_row(TaskCreated(**_fields(following), created_at=now), user.id))
-    session.add(task)
-    session.add(
-        outbox_row(
-            TaskCompleted(
-                task_id=task.id, user_id=user.id, completed_at=now, next_task_id=task.next_task_id
-            ),
-            user.id,
-        )
+        uow.session.add(following)
+        uow.publish(TaskCreated(**_fields(following), created_at=now), user.id)
+    uow.session.add(task)
+    uow.publish(
+        TaskCompleted(
+            task_id=task.id, user_id=user.id, completed_at=now, next_task_id=task.next_task_id
+        ),
+        user.id,
     )
-    await session.flush()
-    await sync_reminder(dapr, task, now)  # deletes it
+    await uow.session.flush()
+    await sync_reminder(uow.dapr, task, now)  # deletes it
     if task.next_task_id:
-        await sync_reminder(dapr, following, now)
-    await session.commit()
+        await sync_reminder(uow.dapr, following, now)
+    uow.forget_task_list(user.id)
+    await uow.commit()
     return task
 
 
-async def reopen_task(
-    session: AsyncSession, dapr: DaprClient, user: User, task_id: str, now: datetime
-) -> Task:
-    task = await get_task(session, user, task_id, lock=True)
+async def reopen_task(uow: UnitOfWork, user: User, task_id: str, now: datetime) -> Task:
+    task = await get_task(uow.session, user, task_id, lock=True)
     if task.completed_at is None:
         return task
     task.completed_at = None
     task.updated_at = now
     task.version += 1
-    session.add(task)
-    session.add(outbox_row(TaskUpdated(**_fields(task), updated_at=now), user.id))
-    await session.flush()
-    await sync_reminder(dapr, task, now)
-    await session.commit()
+    uow.session.add(task)
+    uow.publish(TaskUpdated(**_fields(task), updated_at=now), user.id)
+    await uow.session.flush()
+    await sync_reminder(uow.dapr, task, now)
+    uow.forget_task_list(user.id)
+    await uow.commit()
     return task
 
 
@@ -245,12 +232,7 @@ class TaskQuery:
     cursor: Cursor | None = None
 
 
-_RANK = case(
-    (col(Task.priority) == "urgent", 0),
-    (col(Task.priority) == "high", 1),
-    (col(Task.priority) == "medium", 2),
-    else_=3,
-)
+_RANK = case(PRIORITY_RANK, value=col(Task.priority), else_=max(PRIORITY_RANK.values()))
 
 
 def _sort_expr(sort: Sort) -> ColumnElement[Any]:
@@ -267,7 +249,7 @@ def _key_of(task: Task, sort: Sort) -> Any:
     if sort.field == "due_at":
         return (task.due_at or FAR_FUTURE).isoformat()
     if sort.field == "priority":
-        return {"urgent": 0, "high": 1, "medium": 2}.get(task.priority, 3)
+        return PRIORITY_RANK.get(task.priority, max(PRIORITY_RANK.values()))
     if sort.field == "created_at":
         return task.created_at.isoformat()
     return task.title

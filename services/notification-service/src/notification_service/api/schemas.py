@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from pydantic.alias_generators import to_camel
 
 from notification_service.db.models import MESSAGE_MAX, TITLE_MAX, Notification
+from notification_service.service_layer.notifications import SendNotification
 
 NotificationType = Literal["welcome", "reminder", "digest", "task_completed", "custom"]
 Channel = Literal["in-app", "email"]
@@ -51,6 +52,19 @@ class SendRequest(Wire):
         if len(set(self.channels)) != len(self.channels):
             raise ValueError("channels must not repeat")
         return self
+
+    def command(self) -> SendNotification:
+        return SendNotification(
+            user_id=self.user_id,
+            type=self.type,
+            channels=tuple(self.channels),
+            title=self.title,
+            message=self.message,
+            data=dict(self.data),
+            timezone=self.timezone,
+            task_id=self.task_id,
+            idempotency_key=self.idempotency_key,
+        )
 
 
 class SendResult(Wire):

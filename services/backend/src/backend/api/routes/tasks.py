@@ -1,68 +1,19 @@
 """The task API: thin translation between HTTP and the task use cases."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from pydantic import AwareDatetime
 
-from backend.api.deps import (
-    CurrentUser,
-    CurrentUserId,
-    DaprDep,
-    SessionDep,
-    events_committed,
-    user_of,
-)
+from backend.api.deps import CurrentUser, CurrentUserId, DaprDep, SessionDep, UnitOfWorkDep, user_of
+from backend.api.errors import NO_JOBS, NOT_FOUND, STALE, translated
 from backend.api.schemas import Priority, TaskCreate, TaskPage, TaskPublic, TaskUpdate, etag
-from backend.db.models import User
 from backend.domain.listing import BadCursor, Cursor, Sort
-from backend.domain.reminders import DEFAULT_REMIND_BEFORE_MINUTES
 from backend.service_layer import task_cache, tasks
-from backend.service_layer.preferences import get_preferences
-from backend.service_layer.tasks import JobsUnavailable, StaleTask, TaskNotFound, TaskQuery
-from dapr_common import DaprClient, DaprError
+from backend.service_layer.tasks import TaskQuery
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
-
-Responses = dict[int | str, dict[str, Any]]
-NOT_FOUND: Responses = {404: {"description": "no such task for this user"}}
-STALE: Responses = {412: {"description": "If-Match names a version that is no longer current"}}
-NO_JOBS: Responses = {503: {"description": "the scheduler is unreachable; nothing was written"}}
-
-
-@asynccontextmanager
-async def _translated() -> AsyncIterator[None]:
-    """Use-case errors to HTTP answers."""
-    try:
-        yield
-    except TaskNotFound:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "task not found") from None
-    except StaleTask:
-        raise HTTPException(
-            status.HTTP_412_PRECONDITION_FAILED,
-            "the task changed since you read it: fetch it again and retry",
-        ) from None
-    except JobsUnavailable as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"reminders are unavailable, nothing was saved: {exc}",
-            headers={"Retry-After": "5"},
-        ) from None
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
-
-
-@asynccontextmanager
-async def _write(request: Request, dapr: DaprClient, user: User) -> AsyncIterator[None]:
-    """A write use case: errors translated; once committed, the outbox relay is woken and the
-    user's cached task list dropped."""
-    async with _translated():
-        yield
-    events_committed(request)
-    await task_cache.drop(dapr, user.id)
 
 
 def _now() -> datetime:
@@ -71,28 +22,10 @@ def _now() -> datetime:
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=NO_JOBS)
 async def create(
-    body: TaskCreate,
-    user: CurrentUser,
-    session: SessionDep,
-    dapr: DaprDep,
-    request: Request,
-    response: Response,
+    body: TaskCreate, user: CurrentUser, uow: UnitOfWorkDep, response: Response
 ) -> TaskPublic:
-    remind_before = None
-    if body.due_at is not None and body.remind_before_minutes is None:
-        try:
-            remind_before = (await get_preferences(dapr, user)).reminder_minutes_before
-        except DaprError:
-            remind_before = None  # the state store is down: the built-in default will do
-    async with _write(request, dapr, user):
-        task = await tasks.create_task(
-            session,
-            dapr,
-            user,
-            body,
-            _now(),
-            remind_before if remind_before is not None else DEFAULT_REMIND_BEFORE_MINUTES,
-        )
+    with translated():
+        task = await tasks.create_task(uow, user, body.command(), _now())
     response.headers["ETag"] = etag(task)
     response.headers["Location"] = f"/api/tasks/{task.id}"
     return TaskPublic.of(task)
@@ -134,13 +67,13 @@ async def list_(
     )
     if query == default and (hit := await task_cache.cached_list(dapr, user_id)) is not None:
         response.headers["X-Cache"] = "hit"
-        return hit
+        return TaskPage.model_validate(hit)
     user = await user_of(session, user_id)
     items, next_cursor = await tasks.list_tasks(session, user, query, _now())
     page = TaskPage(items=[TaskPublic.of(t) for t in items], next_cursor=next_cursor)
     if query == default:
         response.headers["X-Cache"] = "miss"
-        await task_cache.fill(dapr, user.id, page)
+        await task_cache.fill(dapr, user.id, page.model_dump(mode="json"))
     return page
 
 
@@ -148,7 +81,7 @@ async def list_(
 async def read(
     task_id: str, user: CurrentUser, session: SessionDep, response: Response
 ) -> TaskPublic:
-    async with _translated():
+    with translated():
         task = await tasks.get_task(session, user, task_id)
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
@@ -159,14 +92,12 @@ async def update(
     task_id: str,
     body: TaskUpdate,
     user: CurrentUser,
-    session: SessionDep,
-    dapr: DaprDep,
-    request: Request,
+    uow: UnitOfWorkDep,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> TaskPublic:
-    async with _write(request, dapr, user):
-        task = await tasks.update_task(session, dapr, user, task_id, body, if_match, _now())
+    with translated():
+        task = await tasks.update_task(uow, user, task_id, body.command(), if_match, _now())
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
 
@@ -179,41 +110,29 @@ async def update(
 async def delete(
     task_id: str,
     user: CurrentUser,
-    session: SessionDep,
-    dapr: DaprDep,
-    request: Request,
+    uow: UnitOfWorkDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    async with _write(request, dapr, user):
-        await tasks.delete_task(session, dapr, user, task_id, if_match, _now())
+    with translated():
+        await tasks.delete_task(uow, user, task_id, if_match, _now())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{task_id}/complete", responses={**NOT_FOUND, **NO_JOBS})
 async def complete(
-    task_id: str,
-    user: CurrentUser,
-    session: SessionDep,
-    dapr: DaprDep,
-    request: Request,
-    response: Response,
+    task_id: str, user: CurrentUser, uow: UnitOfWorkDep, response: Response
 ) -> TaskPublic:
-    async with _write(request, dapr, user):
-        task = await tasks.complete_task(session, dapr, user, task_id, _now())
+    with translated():
+        task = await tasks.complete_task(uow, user, task_id, _now())
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)
 
 
 @router.post("/{task_id}/reopen", responses={**NOT_FOUND, **NO_JOBS})
 async def reopen(
-    task_id: str,
-    user: CurrentUser,
-    session: SessionDep,
-    dapr: DaprDep,
-    request: Request,
-    response: Response,
+    task_id: str, user: CurrentUser, uow: UnitOfWorkDep, response: Response
 ) -> TaskPublic:
-    async with _write(request, dapr, user):
-        task = await tasks.reopen_task(session, dapr, user, task_id, _now())
+    with translated():
+        task = await tasks.reopen_task(uow, user, task_id, _now())
     response.headers["ETag"] = etag(task)
     return TaskPublic.of(task)

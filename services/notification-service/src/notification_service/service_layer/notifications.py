@@ -1,15 +1,15 @@
 """Storing, listing and reading notifications; one per idempotency key."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notification_service import templates
-from notification_service.api.schemas import SendRequest
 from notification_service.db.models import (
     MESSAGE_MAX,
     TITLE_MAX,
@@ -17,8 +17,26 @@ from notification_service.db.models import (
     ProcessedEvent,
     Recipient,
 )
-from notification_service.paging import decode_cursor, encode_cursor
-from notification_service.templates import Message
+from notification_service.domain import templates
+from notification_service.domain.paging import decode_cursor, encode_cursor
+from notification_service.domain.templates import Message
+
+
+@dataclass(frozen=True)
+class SendNotification:
+    """The command: one notification of `type` for `user_id`, with either the caller's own
+    `title` (and `message`) or `data` for the type's template, rendered in `timezone`
+    (default: the user's own)."""
+
+    user_id: str
+    type: str
+    channels: tuple[str, ...] = ("in-app",)
+    title: str | None = None
+    message: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    timezone: str | None = None
+    task_id: str | None = None
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,35 +50,35 @@ async def recipient(session: AsyncSession, user_id: str) -> Recipient | None:
     return await session.get(Recipient, user_id)
 
 
-def compose(request: SendRequest, who: Recipient | None) -> Message:
-    """The texts of `request`: the caller's own title and message, or its type's template."""
+def compose(command: SendNotification, who: Recipient | None) -> Message:
+    """The texts of `command`: the caller's own title and message, or its type's template."""
     name = who.display_name if who else "there"
-    timezone = request.timezone or (who.timezone if who else "UTC")
-    if request.title is not None:
+    timezone = command.timezone or (who.timezone if who else "UTC")
+    if command.title is not None:
         return templates.render(
-            "custom", name=name, timezone=timezone, title=request.title, message=request.message
+            "custom", name=name, timezone=timezone, title=command.title, message=command.message
         )
-    return templates.render(request.type, name=name, timezone=timezone, **dict(request.data))
+    return templates.render(command.type, name=name, timezone=timezone, **dict(command.data))
 
 
 async def store(
-    session: AsyncSession, request: SendRequest, *, event: ProcessedEvent | None = None
+    session: AsyncSession, command: SendNotification, *, event: ProcessedEvent | None = None
 ) -> Outcome:
-    """Store the notification for `request` once: per idempotency key, and per event id when
+    """Store the notification for `command` once: per idempotency key, and per event id when
     `event` is given (its processed-event row commits in the same transaction)."""
-    if request.idempotency_key is not None:
-        existing = await _by_key(session, request.idempotency_key)
+    if command.idempotency_key is not None:
+        existing = await _by_key(session, command.idempotency_key)
         if existing is not None:
             return Outcome(existing, created=False)
-    message = compose(request, await recipient(session, request.user_id))
+    message = compose(command, await recipient(session, command.user_id))
     notification = Notification(
-        user_id=request.user_id,
-        type=request.type,
+        user_id=command.user_id,
+        type=command.type,
         title=message.title[:TITLE_MAX],
         message=message.text[:MESSAGE_MAX],
-        channels=list(request.channels),
-        task_id=request.task_id,
-        idempotency_key=request.idempotency_key,
+        channels=list(command.channels),
+        task_id=command.task_id,
+        idempotency_key=command.idempotency_key,
     )
     if event is not None:
         session.add(event)
@@ -70,8 +88,8 @@ async def store(
     except IntegrityError:
         # The event was processed before, or a concurrent call with the same key won.
         await session.rollback()
-        if request.idempotency_key is not None:
-            winner = await _by_key(session, request.idempotency_key)
+        if command.idempotency_key is not None:
+            winner = await _by_key(session, command.idempotency_key)
             if winner is not None:
                 return Outcome(winner, created=False)
         if event is not None and await session.get(ProcessedEvent, event.event_id) is not None:

@@ -1,55 +1,48 @@
-"""The scheduler's callbacks: reminders and daily digests, sent through notification-service."""
+"""What the scheduler's jobs do: a task's reminder, a user's daily digest, each sent through
+notification-service (once per job firing: the idempotency key names it)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db.models import Task, User
+from backend.domain.preferences import Preferences
 from backend.domain.reminders import digest_job_name
 from backend.service_layer.preferences import preferences_or_defaults
-from dapr_common import DaprClient, JobHandlers
+from dapr_common import DaprClient
 
-jobs = JobHandlers()
-router = jobs.router
+Sessions = async_sessionmaker[AsyncSession]
 
 
-@jobs.handler("reminder-*")
-async def on_reminder(name: str, data: Any, request: Request) -> None:
+async def send_reminder(sessions: Sessions, dapr: DaprClient, name: str, data: Any) -> None:
     """Remind only if the task is still open and still due when the job was set for."""
-    async with request.app.state.sessions() as session:
+    async with sessions() as session:
         task = await session.get(Task, str(data.get("taskId", "")))
     if task is None or task.completed_at is not None or task.due_at is None:
         return
     if task.due_at != datetime.fromisoformat(data["dueAt"]):
         return  # the due date moved; its own job will fire
-    dapr: DaprClient = request.app.state.dapr
-    async with request.app.state.sessions() as session:
+    async with sessions() as session:
         user = await session.get(User, task.user_id)
     assert user is not None  # a task's user is its foreign key
-    prefs = await preferences_or_defaults(dapr, user)
-    await dapr.invoke.post(
-        "notification-service",
-        "send",
-        json={
-            "userId": task.user_id,
-            "type": "reminder",
-            "data": {"taskTitle": task.title, "dueAt": task.due_at.isoformat()},
-            "timezone": prefs.timezone,
-            "channels": prefs.channels,
-            "taskId": task.id,
-            "idempotencyKey": f"{name}@{data['dueAt']}",
-        },
+    await _send(
+        dapr,
+        user,
+        "reminder",
+        {"taskTitle": task.title, "dueAt": task.due_at.isoformat()},
+        await preferences_or_defaults(dapr, user),
+        f"{name}@{data['dueAt']}",
+        taskId=task.id,
     )
 
 
-@jobs.handler("digest-*")
-async def on_digest(name: str, data: Any, request: Request) -> None:
+async def send_digest(sessions: Sessions, dapr: DaprClient, name: str, data: Any) -> None:
     """One notification listing the user's open tasks due today or overdue."""
-    dapr: DaprClient = request.app.state.dapr
-    async with request.app.state.sessions() as session:
+    async with sessions() as session:
         user = await session.get(User, str(data.get("userId", "")))
         if user is None:
             await dapr.jobs.delete(name)
@@ -77,20 +70,30 @@ async def on_digest(name: str, data: Any, request: Request) -> None:
         ).all()
     if not due:
         return
+    tasks = [{"title": t.title, "dueAt": t.due_at.isoformat() if t.due_at else None} for t in due]
+    await _send(dapr, user, "digest", {"tasks": tasks}, prefs, f"{name}@{local_now.date()}")
+
+
+async def _send(
+    dapr: DaprClient,
+    user: User,
+    kind: str,
+    data: dict[str, Any],
+    prefs: Preferences,
+    idempotency_key: str,
+    **extra: str,
+) -> None:
+    """notification-service's `send`, in the user's timezone and channels."""
     await dapr.invoke.post(
         "notification-service",
         "send",
         json={
             "userId": user.id,
-            "type": "digest",
-            "data": {
-                "tasks": [
-                    {"title": t.title, "dueAt": t.due_at.isoformat() if t.due_at else None}
-                    for t in due
-                ]
-            },
+            "type": kind,
+            "data": data,
             "timezone": prefs.timezone,
             "channels": prefs.channels,
-            "idempotencyKey": f"{name}@{local_now.date().isoformat()}",
+            "idempotencyKey": idempotency_key,
+            **extra,
         },
     )

@@ -1,15 +1,12 @@
 """The events the backend publishes: versioned JSON payloads (camelCase, ids as strings,
-UTC ISO 8601 times), defined once here; `contracts/` holds their JSON Schemas for consumers."""
+UTC ISO 8601 times), defined once here; `contracts/` holds their JSON Schemas for consumers
+(`python -m backend.contracts` writes them)."""
 
-import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
-
-from backend.db.models import OutboxEvent
 
 
 class Event(BaseModel):
@@ -76,43 +73,3 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TaskCompleted,
     TaskDeleted,
 )
-
-
-def outbox_row(event: Event, user_id: str) -> OutboxEvent:
-    """The outbox row for `event`, keyed by user so one user's events stay in order."""
-    return OutboxEvent(
-        topic=event.topic,
-        partition_key=user_id,
-        payload=event.payload(),
-    )
-
-
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
-
-
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """Each topic's payload as a JSON Schema (by alias: what goes on the wire)."""
-    return {
-        event.topic: {
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": f"urn:todo:events:{event.topic}:v1",
-            **event.model_json_schema(by_alias=True, mode="serialization"),
-        }
-        for event in ALL_EVENTS
-    }
-
-
-def write_contracts(folder: Path = CONTRACTS) -> list[Path]:
-    """`python -m backend.events`: (re)write contracts/<topic>.schema.json."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for topic, schema in json_schemas().items():
-        path = folder / f"{topic}.schema.json"
-        path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
-        written.append(path)
-    return written
-
-
-if __name__ == "__main__":
-    for path in write_contracts():
-        print(path)

@@ -6,8 +6,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dapr_common import DaprClient, DaprError
-from notification_service.notifications import Outcome, delivered, recipient, record_email
-from notification_service.templates import Message
+from notification_service.domain.templates import Message
+from notification_service.service_layer.notifications import (
+    Outcome,
+    delivered,
+    recipient,
+    record_email,
+)
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ score = overdue (60 + 1 per hour late, at most +40)
       + due soon (40 within 24 h, 20 within 3 days)
       + priority (urgent 35, high 20, medium 8, low 0)
       + age (1 per day open, at most 10)
-      + history, from the user's activity profile (profile.py), once they finished 3 tasks:
+      + history, from the user's activity profile (domain/profile.py), once they finished 3 tasks:
           tag affinity (up to 10: the share of their completions carrying the task's tag),
           time of day (8 when now is the part of the day they usually finish that tag's tasks),
           lateness (5 for a task due within 3 days when they usually finish > 12 h late).
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from ai_service.profile import MIN_HISTORY, Summary, daypart, zone
+from ai_service.domain.profile import MIN_HISTORY, Summary, daypart, zone
 
 Priority = Literal["low", "medium", "high", "urgent"]
 PRIORITY_POINTS: dict[str, float] = {"urgent": 35, "high": 20, "medium": 8, "low": 0}

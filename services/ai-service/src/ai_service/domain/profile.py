@@ -1,5 +1,6 @@
 """A user's activity profile, built from the backend's task events: what they finish, when,
-and how late. Pure data and functions, no I/O; events.py keeps them in the state store.
+and how late. Pure data and functions, no I/O; service_layer/activity.py keeps them in the
+state store.
 
 Two kinds of value, each a set of facts that converges whatever the order or repetition of
 the events, so the subscribers need no record of processed event ids:

@@ -13,11 +13,9 @@ app itself answers only with its app token (`kubectl port-forward` + the token, 
 `make dead-letters` locally).
 """
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy import tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -26,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dapr_common import CloudEvent, DaprClient
 from notification_service.db.models import DeadLetter, new_id
-from notification_service.paging import decode_cursor, encode_cursor
+from notification_service.domain.paging import decode_cursor, encode_cursor
 
 SOURCE_TOPICS = (
     "user.registered",
@@ -52,14 +50,6 @@ class NotFound(LookupError):
 def _envelope(event: CloudEvent[Any]) -> dict[str, Any]:
     """The CloudEvent as it was published, without the fields Dapr adds on delivery."""
     return event.model_dump(mode="json", exclude_none=True)
-
-
-def handler_for(dlq: str) -> Callable[[CloudEvent[Any], Request], Awaitable[None]]:
-    async def on_dead_letter(event: CloudEvent[Any], request: Request) -> None:
-        await store(request.app.state.sessions, dlq, event)
-
-    on_dead_letter.__name__ = f"on_{dlq.replace('-', '_')}"
-    return on_dead_letter
 
 
 async def store(

@@ -1,4 +1,4 @@
-"""What notification-service does with the backend's events: each effect once per event id.
+"""What notification-service consumes: the backend's events, each effect once per event id.
 
 The processed-event id is inserted in the same transaction as the notification; a redelivery
 hits the primary key and changes nothing. An event that does not decode is dropped to its
@@ -6,18 +6,20 @@ topic's dead-letter topic (`dlq-<topic>`), never retried forever, and the partit
 Every dead-letter topic is collected here (see `dead_letters`).
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from sqlalchemy.dialects.postgresql import insert
 
 from dapr_common import CloudEvent, Subscriptions
-from notification_service import dead_letters, mailer, notifications
-from notification_service.api.schemas import SendRequest, TemplateData
+from dapr_common.deps import DaprDep
+from dapr_common.postgres import Database, DatabaseDep
 from notification_service.db.models import KnownTask, ProcessedEvent, Recipient
+from notification_service.service_layer import dead_letters, email, notifications
+from notification_service.service_layer.notifications import SendNotification
 
 subscriptions = Subscriptions()
 
@@ -58,10 +60,12 @@ def _processed(event: CloudEvent[Any]) -> ProcessedEvent:
 @subscriptions.topic(
     "user.registered", model=UserRegistered, dead_letter_topic="dlq-user-registered"
 )
-async def on_user_registered(event: CloudEvent[UserRegistered], request: Request) -> None:
+async def on_user_registered(
+    event: CloudEvent[UserRegistered], database: DatabaseDep, dapr: DaprDep
+) -> None:
     """Learn the user's address, then welcome them (by email too when they asked for it)."""
     user = event.data
-    async with request.app.state.sessions() as session:
+    async with database.sessions() as session:
         await session.merge(
             Recipient(
                 user_id=user.user_id,
@@ -74,13 +78,13 @@ async def on_user_registered(event: CloudEvent[UserRegistered], request: Request
         await session.flush()
         outcome = await notifications.store(
             session,
-            SendRequest(user_id=user.user_id, type="welcome", channels=user.channels),
+            SendNotification(user_id=user.user_id, type="welcome", channels=tuple(user.channels)),
             event=_processed(event),
         )
-    await mailer.deliver(request.app.state.sessions, request.app.state.dapr, outcome)
+    await email.deliver(database.sessions, dapr, outcome)
 
 
-async def _remember_task(event: CloudEvent[TaskAnnounced], request: Request) -> None:
+async def _remember_task(event: CloudEvent[TaskAnnounced], database: DatabaseDep) -> None:
     task = event.data
     changed_at = task.updated_at or task.created_at or datetime.fromtimestamp(0).astimezone()
     row = {
@@ -97,45 +101,55 @@ async def _remember_task(event: CloudEvent[TaskAnnounced], request: Request) -> 
         set_={k: stmt.excluded[k] for k in ("title", "due_at", "updated_at")},
         where=KnownTask.__table__.c.updated_at <= stmt.excluded.updated_at,  # type: ignore[attr-defined]
     )
-    async with request.app.state.sessions() as session:
+    async with database.sessions() as session:
         await session.exec(stmt)
         await session.commit()
 
 
 @subscriptions.topic("task.created", model=TaskAnnounced, dead_letter_topic="dlq-task-created")
-async def on_task_created(event: CloudEvent[TaskAnnounced], request: Request) -> None:
+async def on_task_created(event: CloudEvent[TaskAnnounced], database: DatabaseDep) -> None:
     """No notification; remember the title so "task completed" can name the task."""
-    await _remember_task(event, request)
+    await _remember_task(event, database)
 
 
 @subscriptions.topic("task.updated", model=TaskAnnounced, dead_letter_topic="dlq-task-updated")
-async def on_task_updated(event: CloudEvent[TaskAnnounced], request: Request) -> None:
-    await _remember_task(event, request)
+async def on_task_updated(event: CloudEvent[TaskAnnounced], database: DatabaseDep) -> None:
+    await _remember_task(event, database)
 
 
 @subscriptions.topic("task.completed", model=TaskCompleted, dead_letter_topic="dlq-task-completed")
-async def on_task_completed(event: CloudEvent[TaskCompleted], request: Request) -> None:
+async def on_task_completed(
+    event: CloudEvent[TaskCompleted], database: DatabaseDep, dapr: DaprDep
+) -> None:
     done = event.data
-    async with request.app.state.sessions() as session:
+    async with database.sessions() as session:
         known = await session.get(KnownTask, done.task_id)
         outcome = await notifications.store(
             session,
-            SendRequest(
+            SendNotification(
                 user_id=done.user_id,
                 type="task_completed",
                 task_id=done.task_id,
-                data=TemplateData(
-                    task_title=known.title if known else None,
-                    due_at=known.due_at if known else None,
-                    completed_at=done.completed_at,
-                ),
+                data={
+                    "task_title": known.title if known else None,
+                    "due_at": known.due_at if known else None,
+                    "completed_at": done.completed_at,
+                },
             ),
             event=_processed(event),
         )
-    await mailer.deliver(request.app.state.sessions, request.app.state.dapr, outcome)
+    await email.deliver(database.sessions, dapr, outcome)
+
+
+def _dead_letter_handler(dlq: str) -> Callable[[CloudEvent[Any], Database], Awaitable[None]]:
+    async def on_dead_letter(event: CloudEvent[Any], database: DatabaseDep) -> None:
+        await dead_letters.store(database.sessions, dlq, event)
+
+    on_dead_letter.__name__ = f"on_{dlq.replace('-', '_')}"
+    return on_dead_letter
 
 
 for _dlq in dead_letters.TOPICS:
     # Any payload decodes (model=Any), and there is no dead-letter topic for dead letters:
     # one that cannot be stored now is retried.
-    subscriptions.topic(_dlq, model=Any)(dead_letters.handler_for(_dlq))
+    subscriptions.topic(_dlq, model=Any)(_dead_letter_handler(_dlq))
