@@ -108,35 +108,43 @@ def _package_dir(stack: Stack, package: str) -> Path:
     raise RuntimeError(f"no service package {package}")
 
 
-def config_for(stack: Stack, app_id: str) -> Path:
-    """The app's Configuration; an app of no product (a test's) gets a deny-all one."""
+def _config(stack: Stack, app_id: str) -> tuple[Path, Callable[[], None] | None]:
+    """The app's Configuration, and how to write it if it is to be generated: an app of no
+    product (a test's) gets a deny-all one."""
     own = stack.root / "components" / "config" / f"{app_id}.yaml"
     if own.exists():
-        return own
+        return own, None
     generated = stack.run_dir / "config" / f"{app_id}.yaml"
-    generated.parent.mkdir(parents=True, exist_ok=True)
-    generated.write_text(_EXTRA_APP_CONFIG.format(app_id=app_id))
-    return generated
+
+    def write() -> None:
+        generated.parent.mkdir(parents=True, exist_ok=True)
+        generated.write_text(_EXTRA_APP_CONFIG.format(app_id=app_id))
+
+    return generated, write
 
 
-def resources_for(stack: Stack, app_id: str) -> Path:
-    """The components an app's sidecar loads. The product's apps load `components/` as it
-    is; an app of no product (a test's observer or probe) gets a copy of it with its
-    app-id added to every component's scopes, so the scopes stay exact for the product."""
+def _resources(stack: Stack, app_id: str) -> tuple[Path, Callable[[], None] | None]:
+    """The components an app's sidecar loads, and how to write them if they are a copy. The
+    product's apps load `components/` as it is; an app of no product (a test's observer or
+    probe) gets a copy of it with its app-id added to every component's scopes, so the scopes
+    stay exact for the product."""
     components = stack.root / "components"
     if app_id in APP_IDS:
-        return components
+        return components, None
     own = stack.run_dir / "resources" / app_id
-    own.mkdir(parents=True, exist_ok=True)
-    for source in components.glob("*.yaml"):
-        docs = [d for d in yaml.safe_load_all(source.read_text()) if d and "kind" in d]
-        if not docs:
-            continue
-        for doc in docs:
-            if doc.get("kind") == "Component" and "scopes" in doc:
-                doc["scopes"] = [*doc["scopes"], app_id]
-        (own / source.name).write_text(yaml.safe_dump_all(docs, sort_keys=False))
-    return own
+
+    def write() -> None:
+        own.mkdir(parents=True, exist_ok=True)
+        for source in components.glob("*.yaml"):
+            docs = [d for d in yaml.safe_load_all(source.read_text()) if d and "kind" in d]
+            if not docs:
+                continue
+            for doc in docs:
+                if doc.get("kind") == "Component" and "scopes" in doc:
+                    doc["scopes"] = [*doc["scopes"], app_id]
+            (own / source.name).write_text(yaml.safe_dump_all(docs, sort_keys=False))
+
+    return own, write
 
 
 def sidecar(
@@ -161,6 +169,9 @@ def sidecar(
     ap = stack.ports.apps.get(app_id)
     http = http_port or (ap.http if ap else None)
     assert http is not None, "extra sidecars need explicit ports"
+    # Given paths are the caller's; the generated ones are written at start (`prepare`).
+    config, write_config = (config, None) if config else _config(stack, app_id)
+    resources, write_resources = (resources, None) if resources else _resources(stack, app_id)
     argv = [
         str(dapr_bin("daprd")),
         "--app-id",
@@ -186,9 +197,9 @@ def sidecar(
         "--metrics-listen-address",
         "127.0.0.1",
         "--resources-path",
-        str(resources or resources_for(stack, app_id)),
+        str(resources),
         "--config",
-        str(config or config_for(stack, app_id)),
+        str(config),
         "--control-plane-trust-domain",
         TRUST_DOMAIN,
         "--dapr-graceful-shutdown-seconds",
@@ -243,6 +254,12 @@ def sidecar(
             values["DAPR_TRUST_ANCHORS"] = stack.trust_anchors_file.read_text()
         return values
 
+    def prepare() -> None:
+        stack.nameres_db.parent.mkdir(parents=True, exist_ok=True)
+        for write in (write_config, write_resources):
+            if write is not None:
+                write()
+
     healthz = probes.http_status(f"http://127.0.0.1:{http}/v1.0/healthz", 204)
     reachable = _reachable_probes(stack, app_id) if ap else []
     return ProcessSpec(
@@ -251,7 +268,7 @@ def sidecar(
         env=env,
         cwd=stack.run_dir,
         probe=probes.all_of(healthz, *reachable) if reachable else healthz,
-        prepare=lambda: stack.nameres_db.parent.mkdir(parents=True, exist_ok=True),
+        prepare=prepare,
         timeout=timeout,
         watch=(stack.root / "components",),  # read once at start
     )

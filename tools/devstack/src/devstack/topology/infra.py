@@ -27,23 +27,29 @@ def postgres_bindir() -> Path:
 
 
 def postgres_home(run_dir: Path) -> Path:
-    """`<run dir>/postgres`. PostgreSQL runs as its own user when we are root, so every
-    directory above its data must be traversable by others; where one is not (a private
-    checkout), the data lives under /tmp and `<run dir>/postgres` links to it."""
+    """Where PostgreSQL's files live: `<run dir>/postgres`. PostgreSQL runs as its own user
+    when we are root, so every directory above its data must be traversable by others; where
+    one is not (a private checkout), the data lives under /tmp and `<run dir>/postgres` links
+    to it (`_make_postgres_home`, at start)."""
+    home = run_dir / "postgres"
+    if os.geteuid() != 0 or home.exists() or _traversable_by_others(run_dir.parent):
+        return home.resolve()
+    digest = hashlib.sha256(str(run_dir).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"devstack-postgres-{digest}"
+
+
+def _make_postgres_home(run_dir: Path, where: Path) -> None:
     home = run_dir / "postgres"
     if os.geteuid() != 0 or home.exists():
-        return home.resolve()
+        return
     run_dir.mkdir(parents=True, exist_ok=True)
-    if _traversable_by_others(run_dir.parent):
+    if where == home:
         run_dir.chmod(run_dir.stat().st_mode | 0o011)
         home.mkdir()
-        return home
-    digest = hashlib.sha256(str(run_dir).encode()).hexdigest()[:12]
-    elsewhere = Path(tempfile.gettempdir()) / f"devstack-postgres-{digest}"
-    shutil.rmtree(elsewhere, ignore_errors=True)  # left by an earlier run dir of this path
-    elsewhere.mkdir(mode=0o755)
-    home.symlink_to(elsewhere)
-    return elsewhere
+        return
+    shutil.rmtree(where, ignore_errors=True)  # left by an earlier run dir of this path
+    where.mkdir(mode=0o755)
+    home.symlink_to(where)
 
 
 def _traversable_by_others(path: Path) -> bool:
@@ -57,6 +63,7 @@ def postgres(stack: Stack) -> ProcessSpec:
     user = "postgres" if os.geteuid() == 0 else None
 
     def prepare() -> None:
+        _make_postgres_home(stack.run_dir, data.parent)
         if (data / "PG_VERSION").exists():
             return
         data.mkdir(parents=True, exist_ok=True)
