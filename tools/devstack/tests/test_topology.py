@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from devstack import topology
+from devstack.access_matrix import AccessMatrix
 from devstack.ports import Ports
 from devstack.processes import ProcessSpec
 from devstack.stack import Stack, Tokens
@@ -95,3 +96,20 @@ def test_as_root_a_private_run_dir_keeps_postgres_under_tmp_linked_when_it_start
         assert infra.postgres_home(stack.run_dir) == where
     finally:
         shutil.rmtree(where)
+
+
+def test_the_access_matrix_is_read_once_per_stack(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Path | None] = []
+    original = AccessMatrix.load
+
+    def load(path: Path | None = None) -> AccessMatrix:
+        reads.append(path)
+        return original(path)
+
+    monkeypatch.setattr(AccessMatrix, "load", staticmethod(load))
+    topology.spec(stack, "daprd-notification-service")
+    topology.waves(stack)
+    topology.waves(stack)
+    assert len(reads) == 1

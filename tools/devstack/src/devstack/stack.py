@@ -9,9 +9,11 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote
 
+from devstack.access_matrix import AccessMatrix
 from devstack.dev_secrets import ensure_dev_secrets, secrets_file
 from devstack.ports import Ports
 from devstack.processes import ProcessTable
@@ -110,6 +112,11 @@ class Stack:
     def maildir(self) -> Path:
         """Where the SMTP sink keeps every mail it receives (a Maildir: `mailbox.Maildir`)."""
         return self.run_dir / "smtp" / "maildir"
+
+    @cached_property
+    def access_matrix(self) -> AccessMatrix:
+        """components/access-matrix.yaml, read once: each callee's sidecar is probed by it."""
+        return AccessMatrix.load()
 
     def database_url(self, database: str) -> str:
         password = quote(self.secrets["postgres-password"], safe="")

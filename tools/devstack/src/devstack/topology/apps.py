@@ -10,7 +10,6 @@ from pathlib import Path
 import yaml
 
 from devstack import probes
-from devstack.access_matrix import AccessMatrix
 from devstack.dev_secrets import secrets_file
 from devstack.processes import ProcessSpec, StartError
 from devstack.stack import APP_IDS, APP_MODULES, PG_USER, Stack
@@ -279,10 +278,9 @@ def _reachable_probes(stack: Stack, callee: str) -> list[probes.Probe]:
     sidecar of each app the access matrix lets call it (name resolution, mTLS, policy and
     app token all on the path). Each invocation is tried only once both ends are up, so
     start-up failures do not trip the caller's circuit breaker."""
-    matrix = AccessMatrix.load()
     out: list[probes.Probe] = []
     for caller in APP_IDS:
-        if caller == callee or not matrix.allowed(caller, callee, "GET", "/healthz"):
+        if caller == callee or not stack.access_matrix.allowed(caller, callee, "GET", "/healthz"):
             continue
         caller_http = f"http://127.0.0.1:{stack.ports.apps[caller].http}"
         app_url = f"http://127.0.0.1:{stack.ports.apps[callee].app}"
