@@ -20,8 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from devstack import processes
-from devstack.processes import ProcessSpec
+from devstack import processes, topology
 from devstack.stack import Stack
 from devstack.testing import RunningStack
 
@@ -84,14 +83,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 # ---- the stack's processes ----------------------------------------------------------------
-def spec_of(stack: Stack, name: str) -> ProcessSpec:
-    for wave in stack.waves():
-        for spec in wave:
-            if spec.name == name:
-                return spec
-    raise KeyError(name)
-
-
 def kill(stack: Stack, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
     running = stack.table.load(name)
     assert running is not None and running.alive(), f"{name} is not running"
@@ -109,7 +100,7 @@ def kill(stack: Stack, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
 
 
 def start(stack: Stack, name: str) -> None:
-    spec = spec_of(stack, name)
+    spec = topology.spec(stack, name)
     processes.wait_ready(spec, processes.start(spec, stack.table))
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from devstack import stack as stack_module
 from devstack.ports import Ports
 from devstack.stack import Stack
+from devstack.topology import infra
 
 
 def test_a_cluster_id_starting_with_a_dash_still_formats(
@@ -16,8 +16,8 @@ def test_a_cluster_id_starting_with_a_dash_still_formats(
 ) -> None:
     dash_first = uuid.UUID(bytes=b"\xf8" + bytes(15))
     assert base64.urlsafe_b64encode(dash_first.bytes).decode().startswith("-")
-    monkeypatch.setattr(stack_module.uuid, "uuid4", lambda: dash_first)
-    kafka = Stack.create(tmp_path / "run", Ports.free())._kafka()
+    monkeypatch.setattr(infra.uuid, "uuid4", lambda: dash_first)
+    kafka = infra.kafka(Stack.create(tmp_path / "run", Ports.free()))
     assert kafka.prepare is not None
     kafka.prepare()
     meta = (tmp_path / "run" / "kafka" / "data" / "meta.properties").read_text()

@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from devstack.ports import Ports
-from devstack.stack import _EXTRA_APP_CONFIG, APP_IDS, Stack, Tokens
+from devstack.stack import APP_IDS, Stack, Tokens
+from devstack.topology.apps import _EXTRA_APP_CONFIG
 from devstack.versions import repo_root
 
 

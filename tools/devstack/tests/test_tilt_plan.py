@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack import tiltplan
+from devstack import tiltplan, topology
 from devstack.ports import Ports
 from devstack.processes import ProcessSpec, tagged_with
 from devstack.stack import APP_IDS, Stack
@@ -29,14 +29,14 @@ def resources(stack: Stack) -> dict[str, dict[str, object]]:
 
 
 def test_every_process_of_the_launcher_is_a_resource_in_its_order(stack: Stack) -> None:
-    names = [s.name for wave in stack.waves() for s in wave]
+    names = topology.names()
     assert [r["name"] for r in tiltplan.plan(stack)["resources"]] == names
     assert {"postgres", "redis", "kafka", "sentry", "scheduler", "placement"} <= set(names)
 
 
 def test_each_wave_waits_for_the_previous_one(stack: Stack) -> None:
     plan = resources(stack)
-    waves = stack.waves()
+    waves = topology.waves(stack)
     for spec in waves[0]:
         assert plan[spec.name]["resource_deps"] == []
     for before, wave in itertools.pairwise(waves):
@@ -87,10 +87,10 @@ def test_a_process_the_launcher_gains_appears_without_tiltfile_changes(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An SMTP sink added to the first wave: a resource of its own, with the launcher's probe."""
-    original = Stack.waves
+    original = topology.waves
 
-    def waves(self: Stack) -> list[list[ProcessSpec]]:
-        first, *rest = original(self)
+    def waves(stack: Stack) -> list[list[ProcessSpec]]:
+        first, *rest = original(stack)
         sink = ProcessSpec(
             name="smtp-sink",
             argv=[sys.executable, "-m", "aiosmtpd"],
@@ -98,7 +98,7 @@ def test_a_process_the_launcher_gains_appears_without_tiltfile_changes(
         )
         return [[*first, sink], *rest]
 
-    monkeypatch.setattr(Stack, "waves", waves)
+    monkeypatch.setattr(topology, "waves", waves)
     plan = resources(stack)
     assert plan["smtp-sink"]["labels"] == ["infra"]
     assert plan["smtp-sink"]["serve_cmd"][-2:] == ["run", "smtp-sink"]
@@ -109,7 +109,7 @@ def test_a_process_the_launcher_gains_appears_without_tiltfile_changes(
 def test_e2e_runs_the_cross_service_suites_against_this_run_dir(stack: Stack) -> None:
     e2e = tiltplan.plan(stack)["e2e"]
     assert e2e["env"] == {"SMOKE_RUN_DIR": str(stack.run_dir)}
-    assert e2e["resource_deps"] == [s.name for wave in stack.waves() for s in wave]
+    assert e2e["resource_deps"] == topology.names()
     assert e2e["cmd"][:5] == [sys.executable, "-m", "pytest", "-m", tiltplan.E2E_MARKERS]
     assert "not disruptive" in tiltplan.E2E_MARKERS
 

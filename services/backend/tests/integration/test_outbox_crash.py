@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from devstack import processes
+from devstack import processes, topology
 from devstack.event_recorder import recording
 from devstack.testing import RunningStack
 
@@ -20,7 +20,7 @@ def test_event_committed_before_a_crash_is_published_once_after_restart(
     running_stack: RunningStack,
 ) -> None:
     stack = running_stack.stack
-    normal = stack.app_spec("backend")
+    normal = topology.spec(stack, "backend")
     # The same backend with its relay held back: what a crash right after the commit leaves.
     held = dataclasses.replace(normal, env={**dict(normal.env), "OUTBOX_RELAY": "false"})  # type: ignore[arg-type]
     email = f"crash-{uuid.uuid4().hex[:8]}@example.com"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from devstack import processes
+from devstack import processes, topology
 from devstack.event_recorder import recording
 from devstack.testing import RunningStack
 
@@ -73,7 +73,7 @@ def test_a_callee_that_is_down_is_a_quick_503_and_recovers(running_stack: Runnin
             assert "ai-service is unavailable" in answer.json()["detail"]
             assert elapsed < 15, f"took {elapsed:.1f}s"
         finally:
-            spec = stack.app_spec("ai-service")
+            spec = topology.spec(stack, "ai-service")
             processes.wait_ready(spec, processes.start(spec, stack.table))
         deadline = time.monotonic() + 45  # the circuit breaker stays open for up to 15 s
         while backend.get("/api/me/recommendations", headers=auth).status_code != 200:

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from devstack import supervised
+from devstack import lifecycle, supervised
 from devstack.ports import Ports
 from devstack.processes import StartError, tail
 from devstack.stack import Stack, default_run_dir
@@ -44,7 +44,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     stack = Stack.create(run_dir, ports, reload=args.reload)
     console.print(f"[bold]starting the stack[/] in {stack.run_dir}")
     try:
-        stack.up(report=console.print)
+        lifecycle.up(stack, report=console.print)
     except StartError as exc:
         console.print(f"[red]{exc}[/]\n[dim]last lines of {exc.log}:[/]\n{tail(exc.log)}")
         return 1
@@ -83,7 +83,7 @@ def _run_in_foreground(stack: Stack) -> int:
                 )
         time.sleep(1)
     console.print("stopping…")
-    stack.down(report=console.print)
+    lifecycle.down(stack, report=console.print)
     return 0
 
 
@@ -92,7 +92,7 @@ def cmd_down(args: argparse.Namespace) -> int:
     if not (run_dir / "stack.json").exists():
         console.print(f"nothing to stop in {run_dir}")
         return 0
-    Stack.load(run_dir).down(report=console.print)
+    lifecycle.down(Stack.load(run_dir), report=console.print)
     console.print("stack stopped")
     return 0
 
@@ -105,7 +105,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     stack = Stack.load(run_dir)
     table = Table("process", "pid", "health")
     all_ok = True
-    for name, pid, healthy in stack.status():
+    for name, pid, healthy in lifecycle.status(stack):
         all_ok &= healthy
         table.add_row(name, pid, "[green]healthy[/]" if healthy else "[red]down[/]")
     console.print(table)

@@ -8,9 +8,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from devstack import topology
 from devstack.processes import StartError, exec_in_place, tail
 from devstack.stack import Stack, default_run_dir
-from devstack.tiltplan import find_spec
 
 
 def _stack(run_dir: Path) -> Stack:
@@ -23,7 +23,7 @@ def run(run_dir: Path, name: str) -> int:
     """exec the process (its prepare step first); returns only on failure."""
     try:
         stack = _stack(run_dir)
-        exec_in_place(find_spec(stack, name), stack.table)
+        exec_in_place(topology.spec(stack, name), stack.table)
     except LookupError as exc:
         print(f"devstack run: {exc}", file=sys.stderr)
     except StartError as exc:  # e.g. a failed migration, whose output went to the log
@@ -35,7 +35,7 @@ def probe(run_dir: Path, name: str) -> int:
     """0 when the process is ready; its after-ready step (idempotent) runs too, so ready means
     usable (PostgreSQL: the databases exist)."""
     try:
-        spec = find_spec(_stack(run_dir), name)
+        spec = topology.spec(_stack(run_dir), name)
     except LookupError as exc:
         print(f"devstack probe: {exc}", file=sys.stderr)
         return 2

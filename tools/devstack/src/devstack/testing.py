@@ -27,6 +27,7 @@ from devstack import processes
 from devstack.ports import free_port
 from devstack.processes import tagged_with
 from devstack.stack import Stack
+from devstack.topology import apps
 from devstack.versions import repo_root
 
 
@@ -126,11 +127,12 @@ def extra_sidecar(
     **options: Any,
 ) -> Iterator[ExtraApp]:
     """A sidecar of a test's own beside the stack, on free ports, stopped on exit. `options`
-    go to `Stack.sidecar_spec` (mtls, control_plane, resources, config)."""
+    go to `topology.apps.sidecar` (mtls, control_plane, resources, config)."""
     http_port = free_port()
     app_token = app_api_token or secrets.token_urlsafe(16)
     dapr_token = dapr_api_token or secrets.token_urlsafe(16)
-    spec = stack.sidecar_spec(
+    spec = apps.sidecar(
+        stack,
         app_id,
         app_port=app_port,
         http_port=http_port,

@@ -1,6 +1,6 @@
 """What `tilt up` runs, derived from the launcher's own topology (`devstack tilt-plan`).
 
-The Tiltfile holds no list of processes: every process of `Stack.waves()` becomes one Tilt
+The Tiltfile holds no list of processes: every process of `topology.waves()` becomes one Tilt
 resource that runs `devstack run <name>` (the same prepare step, env and argv as `up`), waits
 on the previous wave, and is ready when the launcher's own probe passes.
 """
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devstack import topology
 from devstack.ports import Ports
 from devstack.probes import HttpStatus
 from devstack.processes import ProcessSpec, tagged_with
@@ -33,18 +34,9 @@ def stack_for_tilt(run_dir: Path, *, free_ports: bool = False) -> Stack:
         return Stack.load(run_dir)
     ports = Ports.free().with_env_overrides() if free_ports else Ports.from_env()
     stack = Stack.create(run_dir, ports)
-    stack._save_state()
+    stack.save()
     stack.write_endpoints()
     return stack
-
-
-def find_spec(stack: Stack, name: str) -> ProcessSpec:
-    for wave in stack.waves():
-        for spec in wave:
-            if spec.name == name:
-                return spec
-    names = [s.name for wave in stack.waves() for s in wave]
-    raise KeyError(f"no process {name!r}; the stack has {', '.join(names)}")
 
 
 def label_of(spec: ProcessSpec) -> str:
@@ -85,7 +77,7 @@ def plan(stack: Stack) -> dict[str, Any]:
     """Every process as a Tilt resource, in the launcher's order, plus the e2e suite."""
     resources: list[dict[str, Any]] = []
     previous: list[str] = []
-    for wave in stack.waves():
+    for wave in topology.waves(stack):
         for spec in wave:
             resources.append(
                 {
