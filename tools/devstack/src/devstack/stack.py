@@ -22,6 +22,8 @@ import yaml
 from devstack import probes
 from devstack.access_matrix import AccessMatrix
 from devstack.dev_secrets import ensure_dev_secrets, secrets_file
+from devstack.manifest import APP_IDS as APP_IDS  # the product's apps: manifest.json
+from devstack.manifest import APP_MODULES as APP_MODULES
 from devstack.ports import Ports
 from devstack.processes import (
     ProcessSpec,
@@ -35,12 +37,6 @@ from devstack.processes import (
 )
 from devstack.versions import dapr_bin, kafka_libs, repo_root
 
-APP_IDS = ("backend", "notification-service", "ai-service")
-APP_MODULES = {
-    "backend": "backend.main:app",
-    "notification-service": "notification_service.main:app",
-    "ai-service": "ai_service.main:app",
-}
 TRUST_DOMAIN = "localhost"  # control-plane trust domain shared by sentry and every daprd
 PG_USER = "todo"
 DATABASES = ("todo", "notifications")
