@@ -72,6 +72,10 @@ fmt: ## format the code (ruff)
 	$(UV_RUN) ruff format .
 	$(UV_RUN) ruff check --fix .
 
+.PHONY: generate
+generate: ## write the Dapr Configurations (components/config/, k8s/base/dapr/) from components/access-matrix.yaml
+	$(UV_RUN) python -m devstack.configurations
+
 .PHONY: bench
 bench: $(BOOTSTRAPPED) ## benchmarks on a stack of their own; results in bench/results/ and the library README
 	$(UV_RUN) python bench/dapr_common_clients.py $(ARGS)
