@@ -1,5 +1,5 @@
 """docker-compose.yaml: a valid Compose file (the compose_spec parser, strict about keys) with
-ARCHITECTURE.md's sidecar pattern, at the launcher's ports and the pinned versions."""
+docs/architecture.md's sidecar pattern, at the launcher's ports and the pinned versions."""
 
 import re
 from pathlib import Path
