@@ -56,6 +56,10 @@ status: ## each process of the stack and its health
 logs: ## tail the stack's logs (make logs ARGS="-f daprd-backend")
 	@$(DEVSTACK) logs $(ARGS)
 
+.PHONY: dead-letters
+dead-letters: ## the local stack's pending dead letters (make dead-letters ARGS="--topic task.completed")
+	@$(DEVSTACK) dead-letters $(ARGS)
+
 .PHONY: test
 test: $(BOOTSTRAPPED) ## bootstrap if needed, then run every test (unit, contracts, smoke on the real stack)
 	$(UV_RUN) pytest $(PYTEST_ARGS)
