@@ -8,7 +8,9 @@ DEVSTACK := $(UV_RUN) devstack
 CACHE ?= $(or $(DAPR_TODO_CACHE),$(HOME)/.cache/dapr-todo)
 # The marker the bootstrap leaves once the runtime is built and the workspace synced.
 BOOTSTRAPPED := .venv/.bootstrapped
-TILT := $(CACHE)/tilt/$(shell sed -n 's/^TILT_VERSION=//p' tools/bootstrap.sh)/tilt
+# manifest.json holds the app list and the pinned versions; its reader needs only python3.
+MANIFEST := python3 tools/devstack/src/devstack/manifest.py
+TILT := $(CACHE)/tilt/$(shell $(MANIFEST) versions.tilt.version)/tilt
 
 .PHONY: help
 help: ## list every verb
@@ -19,7 +21,7 @@ bootstrap: ## build/fetch the real runtime into the cache (Dapr, Kafka, Redis, P
 	@bash tools/bootstrap.sh
 	@touch $(BOOTSTRAPPED)
 
-$(BOOTSTRAPPED): tools/bootstrap.sh tools/cluster/build.sh tools/build-k8s-tools.sh tools/build-tilt.sh tools/tilt-web/index.html tools/kafka/pom.xml uv.lock
+$(BOOTSTRAPPED): manifest.json tools/bootstrap.sh tools/cluster/build.sh tools/build-k8s-tools.sh tools/build-tilt.sh tools/tilt-web/index.html tools/kafka/pom.xml uv.lock
 	@bash tools/bootstrap.sh
 	@touch $@
 
@@ -54,6 +56,10 @@ status: ## each process of the stack and its health
 logs: ## tail the stack's logs (make logs ARGS="-f daprd-backend")
 	@$(DEVSTACK) logs $(ARGS)
 
+.PHONY: dead-letters
+dead-letters: ## the local stack's pending dead letters (make dead-letters ARGS="--topic task.completed")
+	@$(DEVSTACK) dead-letters $(ARGS)
+
 .PHONY: test
 test: $(BOOTSTRAPPED) ## bootstrap if needed, then run every test (unit, contracts, smoke on the real stack)
 	$(UV_RUN) pytest $(PYTEST_ARGS)
@@ -70,6 +76,10 @@ fmt: ## format the code (ruff)
 	$(UV_RUN) ruff format .
 	$(UV_RUN) ruff check --fix .
 
+.PHONY: generate
+generate: ## write the Dapr Configurations (components/config/, k8s/base/dapr/) from components/access-matrix.yaml
+	$(UV_RUN) python -m devstack.configurations
+
 .PHONY: bench
 bench: $(BOOTSTRAPPED) ## benchmarks on a stack of their own; results in bench/results/ and the library README
 	$(UV_RUN) python bench/dapr_common_clients.py $(ARGS)
@@ -80,7 +90,7 @@ bench: $(BOOTSTRAPPED) ## benchmarks on a stack of their own; results in bench/r
 k8s-validate: $(BOOTSTRAPPED) ## render k8s/overlays (dev, local, prod) and check them, the Dockerfiles and docker-compose.yaml
 	$(UV_RUN) deploycheck all
 
-APP_IDS := backend notification-service ai-service
+APP_IDS = $(shell $(MANIFEST) apps)
 ROLLOUT_TIMEOUT ?= 180s
 
 .PHONY: rollout

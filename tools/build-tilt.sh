@@ -22,7 +22,7 @@ if [ ! -x "$TILT_DIR/tilt" ] || [ "$(cat "$TILT_DIR/web.sha256" 2>/dev/null)" !=
   command -v gcc >/dev/null || { echo "gcc is required to build Tilt (cgo)" >&2; exit 1; }
   echo "    building tilt v$TILT_VERSION with $(go version | awk '{print $3}') (first time: 5-15 min on 2 cores)"
   # The checksum database has no entry for this tag (the proxy answers 404), so the module
-  # zip is checked against the sum pinned in bootstrap.sh instead; its dependencies are
+  # zip is checked against the sum pinned in manifest.json instead; its dependencies are
   # still verified by the module's own go.sum.
   # Into a module cache of its own: Go refuses an overlay (below) on files of the module cache
   # the build uses, and this one is just a directory to that build.

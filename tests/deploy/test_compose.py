@@ -25,6 +25,8 @@ def test_compose_file_is_valid_and_follows_the_sidecar_pattern() -> None:
             "pinned at",
         ),
         ("image: apache/kafka:", "image: apache/kafka:3.9.0-", "pins Kafka"),
+        ("      DAPR_VERSION: ", "      DAPR_VERSION: 1.17.0-", "Dapr is pinned at"),
+        ("image: todo/daprd-compose:", "image: todo/daprd-compose:1.17.0-", "Dapr is pinned at"),
         ("      - --enable-mtls\n", "", "mTLS through sentry is off"),
         (
             "    restart: on-failure\n\n  backend-dapr:",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from deploycheck.facts import root
+from devstack.manifest import APP_IDS
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def fake_kubectl(tmp_path: Path) -> tuple[dict[str, str], Path]:
     return env, calls
 
 
-@pytest.mark.parametrize("app_id", ["backend", "notification-service", "ai-service"])
+@pytest.mark.parametrize("app_id", APP_IDS)
 def test_rollout_restarts_then_waits(
     fake_kubectl: tuple[dict[str, str], Path], app_id: str
 ) -> None:

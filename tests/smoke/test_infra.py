@@ -1,5 +1,6 @@
 """The stack's own PostgreSQL cluster holds both services' databases."""
 
+from devstack.manifest import APP_IDS
 from devstack.testing import RunningStack
 
 
@@ -12,7 +13,7 @@ def test_endpoints_file_describes_the_running_stack(running_stack: RunningStack)
     import json
 
     written = json.loads((running_stack.stack.run_dir / "endpoints.json").read_text())
-    assert set(written["apps"]) == {"backend", "notification-service", "ai-service"}
+    assert set(written["apps"]) == set(APP_IDS)
     for app in written["apps"].values():
         assert app["dapr_http"].startswith("http://127.0.0.1:")
         assert app["dapr_api_token"]

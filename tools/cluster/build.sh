@@ -13,24 +13,24 @@
 # Each tool has a wrapper module of ours, tools/cluster/build/<name>/, that requires the upstream
 # release. Go ignores the replace directives of a module it builds as a dependency, so the wrapper
 # carries them: Kubernetes's ./staging/... replaces become the published staging modules
-# (k8s.io/api v0.37.2 for v1.37.2, ...), etcd's ../api etc. its published sibling modules. The
+# (k8s.io/api v0.X.Y for v1.X.Y, ...), etcd's ../api etc. its published sibling modules. The
 # committed go.mod and go.sum pin every dependency (builds are -mod=readonly); the module and
 # build caches are Go's own (go env GOMODCACHE GOCACHE), outside the repository.
 #
 #   tools/cluster/build.sh        build what is missing (first time: ~30 min on 2 cores)
-#   tools/cluster/build.sh pin [NAME]  after changing a version below: regenerate build/*/go.mod, go.sum
+#   tools/cluster/build.sh pin [NAME]  after changing a version in manifest.json: regenerate build/*/go.mod, go.sum
 set -euo pipefail
 
-KUBERNETES_VERSION=v1.37.2
-ETCD_VERSION=v3.7.3
-HELM_VERSION=v3.22.0
-COREDNS_VERSION=v1.14.7
-MAILPIT_VERSION=v1.27.11
-# The only release the module proxy serves. Its advisory GHSA-phqm-jgc3-qf8g is about the service
-# proxy, which the cluster does not run (kube-proxy does).
-KUBE_ROUTER_VERSION=v2.1.0
-
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The pinned versions, from manifest.json (why each: there); its reader needs only python3.
+manifest() { python3 "$HERE/../devstack/src/devstack/manifest.py" "$@"; }
+KUBERNETES_VERSION=$(manifest versions.kubernetes.version)
+ETCD_VERSION=$(manifest versions.etcd.version)
+HELM_VERSION=$(manifest versions.helm.version)
+COREDNS_VERSION=$(manifest versions.coredns.version)
+MAILPIT_VERSION=$(manifest versions.mailpit.version)
+KUBE_ROUTER_VERSION=$(manifest versions.kube_router.version)
+
 BUILD="$HERE/build"
 CACHE="${DAPR_TODO_CACHE:-$HOME/.cache/dapr-todo}"
 OUT="$CACHE/cluster"

@@ -1,23 +1,19 @@
+import dataclasses
 import socket
 import threading
 from pathlib import Path
 
 import pytest
 
-from devstack import probes
+from devstack import manifest, probes
 from devstack.ports import Ports, free_port
 
 
-def test_defaults_follow_the_architecture() -> None:
+def test_defaults_come_from_manifest() -> None:
     p = Ports()
-    assert (p.postgres, p.redis, p.kafka, p.scheduler) == (5432, 6379, 9092, 50006)
-    assert [p.apps[a].http for a in ("backend", "notification-service", "ai-service")] == [
-        3500,
-        3501,
-        3502,
-    ]
-    assert p.apps["backend"].app == 8000
-    assert p.sentry != 50001
+    assert {k: v for k, v in p.to_dict().items() if k != "apps"} == manifest.ports()
+    assert {a: dataclasses.asdict(ports) for a, ports in p.apps.items()} == manifest.app_ports()
+    assert list(p.apps) == list(manifest.APP_IDS)
 
 
 def test_every_default_port_is_distinct() -> None:
@@ -104,3 +100,18 @@ def test_the_local_overlay_lets_the_sidecars_reach_the_dev_clusters_api_server()
 
     overlay = (repo_root() / "k8s" / "overlays" / "local" / "kustomization.yaml").read_text()
     assert f"value: {{protocol: TCP, port: {PORTS['apiserver']}}}" in overlay
+
+
+def test_the_local_overlay_names_the_images_cluster_up_builds() -> None:
+    """Its `images:` carry the pinned versions (manifest.json) as tags; cluster-up then pins
+    each by digest."""
+    import yaml
+
+    from devstack.cluster import INFRA_IMAGES
+    from devstack.versions import repo_root
+
+    overlay = yaml.safe_load(
+        (repo_root() / "k8s" / "overlays" / "local" / "kustomization.yaml").read_text()
+    )
+    named = {f"{i['newName']}:{i['newTag']}" for i in overlay["images"]}
+    assert set(INFRA_IMAGES.values()) <= named

@@ -1,5 +1,5 @@
 """docker-compose.yaml: a valid Compose file (the compose_spec parser, strict about keys) with
-ARCHITECTURE.md's sidecar pattern, at the launcher's ports and the pinned versions."""
+docs/architecture.md's sidecar pattern, at the launcher's ports and the pinned versions."""
 
 import re
 from pathlib import Path
@@ -65,6 +65,12 @@ def check(text: str | None = None) -> list[str]:
             err(f"{app.app_id} needs exactly one daprd with network_mode service:{app.app_id}")
             continue
         sidecar = services[sidecars[0]]
+        sidecar_build = sidecar.get("build") or {}
+        args = (sidecar_build.get("args") if isinstance(sidecar_build, dict) else None) or {}
+        built = str(args.get("DAPR_VERSION")) if isinstance(args, dict) else "?"
+        tag = str(sidecar.get("image", "")).rpartition(":")[2]
+        if built != DAPR_VERSION or tag != DAPR_VERSION:
+            err(f"{sidecars[0]}: daprd {built}, tagged {tag}; Dapr is pinned at {DAPR_VERSION}")
         argv = [str(a) for a in sidecar.get("command") or []]
         flags = dict(zip(argv, [*argv[1:], ""], strict=True))
         if flags.get("--app-id") != app.app_id:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from devstack import manifest
+from devstack.manifest import APP_IDS, APP_MODULES
 from devstack.ports import Ports
-from devstack.stack import APP_IDS, APP_MODULES
 from devstack.versions import DAPR_VERSION, KAFKA_VERSION, cache_dir, repo_root
 
-# Keep in step with tools/build-k8s-tools.sh (a test checks).
-KUSTOMIZE_VERSION = "5.8.2"
+KUSTOMIZE_VERSION = manifest.version("kustomize")
 # The Kubernetes release whose JSON schemas (PyPI kubernetes-validate) the manifests must pass.
-KUBERNETES_VERSION = "1.37.0"
+KUBERNETES_VERSION = manifest.version("kubernetes_schemas")
 NAMESPACE = "todo-app"
 
 __all__ = ["DAPR_VERSION", "KAFKA_VERSION", "App", "apps", "root"]

@@ -1,5 +1,6 @@
 """components/access-matrix.yaml: who may invoke what, load which component, read which
-secret; and what each Dapr Configuration must say to enforce it."""
+secret; and what each Dapr Configuration must say to enforce it (devstack.configurations
+writes them)."""
 
 import fnmatch
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from devstack.manifest import APP_IDS
 from devstack.versions import repo_root
 
 
@@ -35,7 +37,8 @@ class AccessMatrix:
 
     @property
     def apps(self) -> list[str]:
-        return list(self.raw["apps"])
+        """The product's app-ids (manifest.json); the matrix says what each may do."""
+        return list(APP_IDS)
 
     @property
     def trust_domain(self) -> str:

@@ -1,5 +1,6 @@
-"""`devstack up|down|status|logs|endpoints`: the Makefile's verbs for the local topology;
-`tilt-plan|run|probe`: the same topology, one process at a time, run by Tilt (Tiltfile)."""
+"""`devstack up|down|status|logs|endpoints|dead-letters`: the Makefile's verbs for the local
+topology; `tilt-plan|run|probe`: the same topology, one process at a time, run by Tilt
+(Tiltfile)."""
 
 import argparse
 import json
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from rich.console import Console
 from rich.table import Table
 
@@ -139,6 +141,34 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dead_letters(args: argparse.Namespace) -> int:
+    """notification-service's dead letters, asked as an operator: straight to the app with its
+    app token (no app-id may invoke these routes through Dapr)."""
+    path = args.run_dir / "endpoints.json"
+    if not path.exists():
+        console.print(f"no endpoints in {args.run_dir}: is the stack up?")
+        return 1
+    app = json.loads(path.read_text())["apps"]["notification-service"]
+    params = {"pending": "false" if args.all else "true", "limit": str(args.limit)}
+    if args.topic:
+        params["topic"] = args.topic
+    try:
+        answer = httpx.get(
+            f"{app['app_url']}/dead-letters",
+            params=params,
+            headers={"dapr-api-token": app["app_api_token"]},
+            timeout=10,
+        )
+    except httpx.HTTPError as exc:
+        console.print(f"[red]notification-service unreachable: {exc}[/]")
+        return 1
+    if answer.status_code != 200:
+        console.print(f"[red]notification-service answered {answer.status_code}: {answer.text}[/]")
+        return 1
+    print(json.dumps(answer.json(), indent=2))
+    return 0
+
+
 def cmd_tilt_plan(args: argparse.Namespace) -> int:
     missing = _missing_runtime()
     if missing:
@@ -183,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("-f", "--follow", action="store_true")
     logs.set_defaults(func=cmd_logs)
     sub.add_parser("endpoints", help="print endpoints.json").set_defaults(func=cmd_endpoints)
+    dead = sub.add_parser("dead-letters", help="notification-service's pending dead letters")
+    dead.add_argument("--topic", help="only those of this original topic (task.completed, ...)")
+    dead.add_argument("--all", action="store_true", help="replayed ones too")
+    dead.add_argument("--limit", type=int, default=100, help="at most this many (1-100)")
+    dead.set_defaults(func=cmd_dead_letters)
     tilt_plan = sub.add_parser(
         "tilt-plan", help="print the topology as Tilt resources (JSON); saves the stack's state"
     )

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack import probes
+from devstack import manifest, probes
 from devstack.processes import (
     ProcessSpec,
     ProcessTable,
@@ -43,8 +43,13 @@ from devstack.versions import (
     repo_root,
 )
 
-K8S_VERSION = "v1.37.2"
-ETCD_VERSION = "v3.7.3"
+# The dev cluster's parts, as tools/cluster/build.sh builds them (manifest.json).
+K8S_VERSION = manifest.version("kubernetes")
+ETCD_VERSION = manifest.version("etcd")
+COREDNS_VERSION = manifest.version("coredns")
+HELM_VERSION = manifest.version("helm")
+MAILPIT_VERSION = manifest.version("mailpit")
+KUBE_ROUTER_VERSION = manifest.version("kube_router")
 NODE = "devcluster"
 BRIDGE = "todo-cni0"
 NODE_IP = "10.244.0.1"
@@ -53,12 +58,8 @@ SERVICE_CIDR = "10.245.0.0/24"
 DNS_IP = "10.245.0.10"
 REGISTRY = "127.0.0.1:15000"
 PAUSE_IMAGE = f"{REGISTRY}/pause:devcluster"
-COREDNS_VERSION = "v1.14.7"
-HELM_VERSION = "v3.22.0"
 COREDNS_IMAGE = f"{REGISTRY}/coredns:{COREDNS_VERSION}"
 DAPR_IMAGES = ("operator", "injector", "sentry", "placement", "scheduler", "daprd")
-MAILPIT_VERSION = "v1.27.11"
-KUBE_ROUTER_VERSION = "v2.1.0"
 # Build-time bases, in buildah's store only (tools/cluster/images/README.md).
 DEBIAN_BASE = "localhost/dapr-todo/debian:bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"

@@ -1,10 +1,13 @@
-"""Every port of the local topology: ARCHITECTURE.md's defaults, each overridable."""
+"""Every port of the local topology: manifest.json's defaults (docs/architecture.md draws them),
+each overridable."""
 
 import dataclasses
 import os
 import random
 import socket
 from dataclasses import dataclass, field
+
+from devstack import manifest
 
 
 @dataclass(frozen=True)
@@ -17,32 +20,34 @@ class AppPorts:
 
 
 def _default_apps() -> dict[str, AppPorts]:
-    return {
-        "backend": AppPorts(app=8000, http=3500, grpc=50001, internal_grpc=50002, metrics=9801),
-        "notification-service": AppPorts(8001, 3501, 50011, 50012, 9802),
-        "ai-service": AppPorts(8002, 3502, 50021, 50022, 9803),
-    }
+    return {app_id: AppPorts(**ports) for app_id, ports in manifest.app_ports().items()}
+
+
+_DEFAULT = manifest.ports()
 
 
 @dataclass(frozen=True)
 class Ports:
-    postgres: int = 5432
-    redis: int = 6379
-    kafka: int = 9092
-    kafka_controller: int = 9093
-    sentry: int = 50003
-    sentry_healthz: int = 8180
-    sentry_metrics: int = 9810
-    scheduler: int = 50006
-    scheduler_healthz: int = 8181
-    scheduler_metrics: int = 9811
-    scheduler_etcd_client: int = 2379
-    scheduler_etcd_peer: int = 2380
-    placement: int = 50005
-    placement_healthz: int = 8182
-    placement_metrics: int = 9812
-    placement_raft: int = 8201
-    smtp: int = 1025
+    """The ports of one stack; the defaults are manifest.json's (a test keeps these fields and its
+    `ports` the same names)."""
+
+    postgres: int = _DEFAULT["postgres"]
+    redis: int = _DEFAULT["redis"]
+    kafka: int = _DEFAULT["kafka"]
+    kafka_controller: int = _DEFAULT["kafka_controller"]
+    sentry: int = _DEFAULT["sentry"]
+    sentry_healthz: int = _DEFAULT["sentry_healthz"]
+    sentry_metrics: int = _DEFAULT["sentry_metrics"]
+    scheduler: int = _DEFAULT["scheduler"]
+    scheduler_healthz: int = _DEFAULT["scheduler_healthz"]
+    scheduler_metrics: int = _DEFAULT["scheduler_metrics"]
+    scheduler_etcd_client: int = _DEFAULT["scheduler_etcd_client"]
+    scheduler_etcd_peer: int = _DEFAULT["scheduler_etcd_peer"]
+    placement: int = _DEFAULT["placement"]
+    placement_healthz: int = _DEFAULT["placement_healthz"]
+    placement_metrics: int = _DEFAULT["placement_metrics"]
+    placement_raft: int = _DEFAULT["placement_raft"]
+    smtp: int = _DEFAULT["smtp"]
     apps: dict[str, AppPorts] = field(default_factory=_default_apps)
 
     @classmethod

@@ -15,16 +15,12 @@ from urllib.parse import quote
 
 from devstack.access_matrix import AccessMatrix
 from devstack.dev_secrets import ensure_dev_secrets, secrets_file
+from devstack.manifest import APP_IDS as APP_IDS  # the product's apps: manifest.json
+from devstack.manifest import APP_MODULES as APP_MODULES
 from devstack.ports import Ports
 from devstack.processes import ProcessTable
 from devstack.versions import repo_root
 
-APP_IDS = ("backend", "notification-service", "ai-service")
-APP_MODULES = {
-    "backend": "backend.main:app",
-    "notification-service": "notification_service.main:app",
-    "ai-service": "ai_service.main:app",
-}
 PG_USER = "todo"
 DATABASES = ("todo", "notifications")
 

@@ -1,18 +1,18 @@
-"""Pinned versions of the runtime parts, and where the bootstrap caches them."""
+"""The pinned versions of the runtime parts (manifest.json), and where the bootstrap caches them."""
 
 import os
 from pathlib import Path
 
-# Newest Dapr release whose whole dependency graph the Go module proxy serves here: 1.18.3
-# needs durabletask-go v0.12.4 and a pulsar-client-go fork the proxy refuses (see README).
-DAPR_VERSION = "1.18.2"
-DAPR_COMMIT = "d2dd3747145e38e4d85db4714e26d7569c9c37db"
-KAFKA_VERSION = "4.4.0"
+from devstack import manifest
+
+# Read from manifest.json (the `why` of each pin is there too).
+DAPR_VERSION = manifest.version("dapr")
+DAPR_COMMIT = str(manifest.get("versions.dapr.commit"))
+KAFKA_VERSION = manifest.version("kafka")
+TILT_VERSION = manifest.version("tilt")
+TILT_SUM = str(manifest.get("versions.tilt.sum"))
+# The Dapr binaries the local stack runs (the bootstrap builds operator and injector too).
 DAPR_BINARIES = ("daprd", "sentry", "scheduler", "placement")
-# The newest Tilt release the module proxy serves here (0.34.1 and later: 403). The checksum
-# database has no entry for it, so the bootstrap checks the module zip against this sum.
-TILT_VERSION = "0.34.0"
-TILT_SUM = "h1:oJAAkIiV34TEdlNqjDWkKG29hsAln7Ao28F+RTEZN24="
 
 
 def cache_dir() -> Path:
