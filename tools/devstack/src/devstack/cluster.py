@@ -389,6 +389,16 @@ class Cluster:
                     "",
                     "--quota-backend-bytes",
                     str(2 << 30),
+                    # A throwaway single-member cluster on a shared 2-core machine: with an
+                    # fsync per write and the default 7 s request timeout, a busy disk made
+                    # `kubectl apply` fail with "etcdserver: request timed out" (CI of
+                    # 2026-12-03, a Go build running beside the suite). No fsync (the data
+                    # dies with the cluster anyway) and a 13 s timeout (5 s + 2 × election).
+                    "--unsafe-no-fsync",
+                    "--heartbeat-interval",
+                    "400",
+                    "--election-timeout",
+                    "4000",
                 ],
                 probe=ready(f"http://127.0.0.1:{p['etcd']}/health", 200),
             ),

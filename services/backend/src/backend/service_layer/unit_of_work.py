@@ -1,7 +1,7 @@
 """One use case's transaction, and the work that must follow once it committed.
 
 A use case writes through `uow.session`, records its events with `uow.publish` (outbox rows
-in the same transaction) and says which cached views its writes make stale
+in the same transaction) and says which cached views its writes leave stale
 (`uow.forget_task_list`). `await uow.commit()` commits, then wakes the outbox relay when
 events were recorded and runs the after-commit hooks: a failed hook is logged, never undoes
 the commit. Nothing runs after a rollback.
