@@ -19,6 +19,8 @@
 #
 #   tools/cluster/build.sh        build what is missing (first time: ~30 min on 2 cores)
 #   tools/cluster/build.sh pin [NAME]  after changing a version in manifest.json: regenerate build/*/go.mod, go.sum
+#   tools/cluster/build.sh download    fetch every wrapper's modules, build nothing (the bootstrap
+#                                      runs it in the background while Dapr compiles)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -108,6 +110,11 @@ if [ "${1:-}" = pin ]; then
   pin mailpit "" "github.com/axllent/mailpit@$MAILPIT_VERSION" -- github.com/axllent/mailpit
   pin kube-router "" "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION" \
     -- github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+  exit 0
+fi
+
+if [ "${1:-}" = download ]; then
+  for d in "$BUILD"/*/; do (cd "$d" && go mod download); done
   exit 0
 fi
 
