@@ -30,7 +30,6 @@ from devstack.processes import (
     StartError,
     kill_tagged,
     start,
-    stop,
     wait_ready,
 )
 from devstack.stack import APP_IDS
@@ -393,7 +392,7 @@ class Cluster:
                     # fsync per write and the default 7 s request timeout, a busy disk made
                     # `kubectl apply` fail with "etcdserver: request timed out" (CI of
                     # 2026-12-03, a Go build running beside the suite). No fsync (the data
-                    # dies with the cluster anyway) and a 13 s timeout (5 s + 2 × election).
+                    # dies with the cluster anyway) and a 13 s timeout (5 s + 2 x election).
                     "--unsafe-no-fsync",
                     "--heartbeat-interval",
                     "400",
@@ -798,13 +797,8 @@ class Cluster:
         return running is not None and running.alive()
 
     def _stop(self, name: str, report: Reporter) -> None:
-        running = self.table.load(name)
-        if running is None:
-            return
-        if running.alive():
-            stop(running)
+        if self.table.stop(name):
             report(f"  stopped {name}")
-        self.table.forget(name)
 
     def _remove_pods(self, report: Reporter) -> None:
         """Kill every container task and delete every container containerd knows (the CRI

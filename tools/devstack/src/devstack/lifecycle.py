@@ -13,7 +13,6 @@ from devstack.processes import (
     StartError,
     kill_tagged,
     start,
-    stop,
     wait_ready,
 )
 from devstack.stack import Stack
@@ -72,13 +71,8 @@ def down(stack: Stack, report: Reporter = print) -> None:
     known = stack.table.names()
     extra = [n for n in known if n not in order]
     for name in [*extra, *reversed(order)]:
-        running = stack.table.load(name)
-        if running is None:
-            continue
-        if running.alive():
-            stop(running)
+        if stack.table.stop(name):
             report(f"  stopped {name}")
-        stack.table.forget(name)
     for pid in kill_tagged(stack.run_dir):
         report(f"  killed orphan pid {pid}")
     (stack.run_dir / "endpoints.json").unlink(missing_ok=True)

@@ -88,6 +88,17 @@ class ProcessTable:
     def forget(self, name: str) -> None:
         (self.dir / f"{name}.json").unlink(missing_ok=True)
 
+    def stop(self, name: str) -> bool:
+        """Stop the recorded process `name` if it runs, and forget it; True if it ran."""
+        running = self.load(name)
+        if running is None:
+            return False
+        alive = running.alive()
+        if alive:
+            stop(running)
+        self.forget(name)
+        return alive
+
     def names(self) -> list[str]:
         if not self.dir.exists():
             return []
