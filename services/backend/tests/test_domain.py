@@ -3,10 +3,17 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from backend.domain.listing import PRIORITY_RANK, BadCursor, Cursor, Sort
 from backend.domain.recurrence import Recurrence, next_due
-from backend.domain.reminders import digest_schedule, reminder_job_name, reminder_time
+from backend.domain.reminders import (
+    DigestData,
+    ReminderData,
+    digest_schedule,
+    reminder_job_name,
+    reminder_time,
+)
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -74,3 +81,14 @@ def test_sort_orders() -> None:
         "low",
     ]
     assert Sort("-priority").descending and Sort("-priority").field == "priority"
+
+
+def test_job_data_is_what_the_backend_schedules_and_nothing_else() -> None:
+    job = ReminderData.model_validate({"taskId": "t1", "dueAt": "2026-12-03T10:00:00+00:00"})
+    assert (job.task_id, job.due_at.isoformat()) == ("t1", "2026-12-03T10:00:00+00:00")
+    assert DigestData.model_validate({"userId": "u1"}).user_id == "u1"
+    for junk in ([], "x", {"taskId": "t1", "dueAt": "2026-12-03T10:00:00"}, {"taskId": ""}):
+        with pytest.raises(ValidationError):
+            ReminderData.model_validate(junk)
+    with pytest.raises(ValidationError):
+        DigestData.model_validate({"userId": 7})

@@ -2,7 +2,24 @@
 
 from datetime import datetime, timedelta
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 DEFAULT_REMIND_BEFORE_MINUTES = 30
+
+
+class JobData(BaseModel):
+    """What a job carries to its callback (camelCase, as the scheduler stores it)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+
+class ReminderData(JobData):
+    task_id: str = Field(alias="taskId", min_length=1, max_length=36)
+    due_at: AwareDatetime = Field(alias="dueAt")  # the due date the reminder was set for
+
+
+class DigestData(JobData):
+    user_id: str = Field(alias="userId", min_length=1, max_length=36)
 
 
 def reminder_job_name(task_id: str) -> str:

@@ -1,30 +1,39 @@
 """What the scheduler's jobs do: a task's reminder, a user's daily digest, each sent through
-notification-service (once per job firing: the idempotency key names it)."""
+notification-service (once per job firing: the idempotency key names it). A job whose data
+this code did not write is logged and done: retrying it could never succeed."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db.models import Task, User
 from backend.domain.preferences import Preferences
-from backend.domain.reminders import digest_job_name
+from backend.domain.reminders import DigestData, ReminderData, digest_job_name
 from backend.service_layer.preferences import preferences_or_defaults
 from dapr_common import DaprClient
 
 Sessions = async_sessionmaker[AsyncSession]
+log = logging.getLogger("backend.jobs")
 
 
 async def send_reminder(sessions: Sessions, dapr: DaprClient, name: str, data: Any) -> None:
     """Remind only if the task is still open and still due when the job was set for."""
+    try:
+        job = ReminderData.model_validate(data)
+    except ValidationError as exc:
+        log.error("job %s: not a reminder this backend scheduled, dropped: %s", name, exc)
+        return
     async with sessions() as session:
-        task = await session.get(Task, str(data.get("taskId", "")))
+        task = await session.get(Task, job.task_id)
     if task is None or task.completed_at is not None or task.due_at is None:
         return
-    if task.due_at != datetime.fromisoformat(data["dueAt"]):
+    if task.due_at != job.due_at:
         return  # the due date moved; its own job will fire
     async with sessions() as session:
         user = await session.get(User, task.user_id)
@@ -35,15 +44,20 @@ async def send_reminder(sessions: Sessions, dapr: DaprClient, name: str, data: A
         "reminder",
         {"taskTitle": task.title, "dueAt": task.due_at.isoformat()},
         await preferences_or_defaults(dapr, user),
-        f"{name}@{data['dueAt']}",
+        f"{name}@{job.due_at.isoformat()}",
         taskId=task.id,
     )
 
 
 async def send_digest(sessions: Sessions, dapr: DaprClient, name: str, data: Any) -> None:
     """One notification listing the user's open tasks due today or overdue."""
+    try:
+        job = DigestData.model_validate(data)
+    except ValidationError as exc:
+        log.error("job %s: not a digest this backend scheduled, dropped: %s", name, exc)
+        return
     async with sessions() as session:
-        user = await session.get(User, str(data.get("userId", "")))
+        user = await session.get(User, job.user_id)
         if user is None:
             await dapr.jobs.delete(name)
             return
