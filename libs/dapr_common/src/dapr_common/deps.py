@@ -53,17 +53,17 @@ def provide(app: FastAPI, value: object, as_type: type | None = None) -> None:
     resources_of(app).put(value, as_type)
 
 
-def provided(kind: type[T]) -> Callable[[Request], T]:
+def provided(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
     """A dependency answering the app's `kind`: `Annotated[Kind, Depends(provided(Kind))]`."""
 
-    def dependency(request: Request) -> T:
+    async def dependency(request: Request) -> T:  # async: no thread-pool hop per request
         return resources_of(request.app).get(kind)
 
     dependency.__name__ = f"provided_{kind.__name__}"
     return dependency
 
 
-def provided_resources(request: Request) -> Resources:
+async def provided_resources(request: Request) -> Resources:
     return resources_of(request.app)
 
 

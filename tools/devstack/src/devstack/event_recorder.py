@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from dapr_common import CloudEvent, DaprSettings, Subscriptions
+from dapr_common.deps import provide
 from devstack.stack import Stack
 from devstack.testing import extra_app
 
@@ -53,7 +54,7 @@ def recording(stack: Stack, app_id: str, topics: tuple[str, ...]) -> Iterator[Ev
     recorder = EventRecorder()
     token = secrets.token_urlsafe(16)
     app = FastAPI()
-    app.state.dapr_settings = DaprSettings(app_api_token=token)  # type: ignore[arg-type]
+    provide(app, DaprSettings(app_api_token=token))  # type: ignore[arg-type]
     subs = Subscriptions()
     for topic in topics:
         subs.topic(topic)(_record_into(recorder))
