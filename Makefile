@@ -65,7 +65,7 @@ test: $(BOOTSTRAPPED) ## bootstrap if needed, then run every test (unit, contrac
 	$(UV_RUN) pytest $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: $(BOOTSTRAPPED) ## ruff, mypy and the import contract (no service imports another)
+lint: $(BOOTSTRAPPED) ## ruff, mypy and the import contracts (services apart, layers held, an I/O-free domain)
 	$(UV_RUN) ruff check .
 	$(UV_RUN) ruff format --check .
 	$(UV_RUN) mypy
