@@ -31,7 +31,7 @@ class JobHandlers:
         self._unknown = self._route("/job/{name}", self._no_handler)
 
     def _route(self, path: str, endpoint: Callable[..., Any]) -> APIRoute:
-        self.router.add_api_route(path, endpoint, methods=["POST"])
+        self.router.add_api_route(path, endpoint, methods=["POST"], response_class=Response)
         route = self.router.routes.pop()
         assert isinstance(route, APIRoute)
         return route
