@@ -151,8 +151,16 @@ def steady_client(cluster_stack: ClusterStack) -> Iterator[list[tuple[str, int |
     try:
         yield answers
     finally:
+        # Enough answers to mean something whatever the machine's speed (a loaded one served
+        # 27 in a pod deletion's window): go on after the event until there are.
+        deadline = time.monotonic() + 120
+        while len(answers) <= MIN_ANSWERS and time.monotonic() < deadline:
+            time.sleep(0.1)
         stop.set()
         thread.join()
+
+
+MIN_ANSWERS = 50
 
 
 def no_lost_requests(answers: list[tuple[str, int | str]]) -> None:
@@ -162,7 +170,7 @@ def no_lost_requests(answers: list[tuple[str, int | str]]) -> None:
     reconnects after the callee's closed answers gRPC Unavailable within its backoff, and a few
     of those open its circuit breaker for the whole app-id for 15 s (seen: 1 of 307, and 19 of
     180 answers in one run)."""
-    assert len(answers) > 50, len(answers)
+    assert len(answers) > MIN_ANSWERS, len(answers)
     failed = [a for a in answers if a[1] != 200]
     assert not [a for a in failed if a[0] == "/healthz"], failed[:5]
     assert not [a for a in failed if "app channel" in str(a[1])], failed[:5]
