@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from dapr_common import CloudEvent, DaprClient, DaprSettings, JobHandlers, Subscriptions
 from dapr_common.deps import DaprDep, Resources, ResourcesDep, provide, provided
-from dapr_common.service import service_app
+from dapr_common.service import Startup, service_app
 from dapr_common.testing import FakeSidecar
 
 TOKEN = {"dapr-api-token": "app-tok"}
@@ -42,11 +42,22 @@ def test_a_route_receives_what_the_app_provides() -> None:
     assert TestClient(app).get("/greet").json() == "hello"
 
 
-def _settings(sidecar: FakeSidecar) -> DaprSettings:
-    return DaprSettings(
+def _demo_app(
+    sidecar: FakeSidecar, routers: list[APIRouter], startup: Startup | None = None
+) -> FastAPI:
+    sidecar.get("/v1.0/healthz/outbound").respond(204)
+    settings = DaprSettings(
         app_id="demo",
         dapr_http_endpoint=sidecar.url,
         app_api_token="app-tok",  # type: ignore[arg-type]
+    )
+    return service_app(
+        settings,
+        title="demo",
+        summary="a demo",
+        max_body_size=1024,
+        routers=routers,
+        startup=startup,
     )
 
 
@@ -67,22 +78,17 @@ def test_service_app_starts_the_client_runs_startup_and_tears_down_in_reverse() 
     async def greet(resources: ResourcesDep) -> str:
         return resources.get(Greeter).greeting
 
-    with FakeSidecar() as sidecar:
-        sidecar.get("/v1.0/healthz/outbound").respond(204)
-        app = service_app(
-            _settings(sidecar),
-            title="demo",
-            summary="a demo",
-            max_body_size=1024,
-            routers=[router],
-            startup=startup,
-        )
-        with TestClient(app) as client:
-            assert client.get("/greet").json() == "from startup"
-            assert client.get("/readyz").json() == {"status": "ready", "sidecar": "ok"}
-            assert client.post("/greet", content=b"x" * 2048).status_code in (405, 413)
-            assert steps == ["up"]
-        assert steps == ["up", "down"]
+    @router.post("/echo")
+    async def echo(body: dict[str, str]) -> int:
+        return len(body)
+
+    with FakeSidecar() as sidecar, TestClient(_demo_app(sidecar, [router], startup)) as client:
+        assert client.get("/greet").json() == "from startup"
+        assert client.get("/readyz").json() == {"status": "ready", "sidecar": "ok"}
+        assert client.post("/echo", json={"a": "b"}).json() == 1
+        assert client.post("/echo", json={"a": "x" * 2048}).status_code == 413  # max_body_size
+        assert steps == ["up"]
+    assert steps == ["up", "down"]
 
 
 def test_subscribers_and_job_callbacks_receive_their_declared_dependencies() -> None:
@@ -102,23 +108,17 @@ def test_subscribers_and_job_callbacks_receive_their_declared_dependencies() -> 
     async def on_now(name: str, data: Any) -> None:
         seen.append(("exact", name))
 
-    with FakeSidecar() as sidecar:
-        sidecar.get("/v1.0/healthz/outbound").respond(204)
-        app = service_app(
-            _settings(sidecar),
-            title="demo",
-            summary="a demo",
-            max_body_size=1024,
-            routers=[subs.router, jobs.router],
-        )
-        with TestClient(app) as client:
-            event = {"id": "e1", "data": {}}
-            assert client.post("/dapr/events/pubsub/t/0", json=event, headers=TOKEN).json() == {
-                "status": "SUCCESS"
-            }
-            assert client.post("/job/remind-7", json={}, headers=TOKEN).status_code == 200
-            assert client.post("/job/remind-now", headers=TOKEN).status_code == 200
-            assert client.post("/job/other", headers=TOKEN).status_code == 404
+    with (
+        FakeSidecar() as sidecar,
+        TestClient(_demo_app(sidecar, [subs.router, jobs.router])) as client,
+    ):
+        event = {"id": "e1", "data": {}}
+        assert client.post("/dapr/events/pubsub/t/0", json=event, headers=TOKEN).json() == {
+            "status": "SUCCESS"
+        }
+        assert client.post("/job/remind-7", json={}, headers=TOKEN).status_code == 200
+        assert client.post("/job/remind-now", headers=TOKEN).status_code == 200
+        assert client.post("/job/other", headers=TOKEN).status_code == 404
     assert seen == [("event", "demo"), ("remind-7", "demo"), ("exact", "remind-now")]
 
 

@@ -4,7 +4,7 @@ this code did not write is logged and done: retrying it could never succeed."""
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -14,28 +14,34 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db.models import Task, User
 from backend.domain.preferences import Preferences
-from backend.domain.reminders import DigestData, ReminderData, digest_job_name
+from backend.domain.reminders import DigestData, JobData, ReminderData, digest_job_name
 from backend.service_layer.preferences import preferences_or_defaults
 from dapr_common import DaprClient
 
 Sessions = async_sessionmaker[AsyncSession]
 log = logging.getLogger("backend.jobs")
+JobT = TypeVar("JobT", bound=JobData)
+
+
+def _job_data(kind: type[JobT], name: str, data: Any) -> JobT | None:
+    """The job's data, or None (logged) when this backend did not write it."""
+    try:
+        return kind.model_validate(data)
+    except ValidationError as exc:
+        log.error("job %s: not a %s this backend scheduled, dropped: %s", name, kind.__name__, exc)
+        return None
 
 
 async def send_reminder(sessions: Sessions, dapr: DaprClient, name: str, data: Any) -> None:
     """Remind only if the task is still open and still due when the job was set for."""
-    try:
-        job = ReminderData.model_validate(data)
-    except ValidationError as exc:
-        log.error("job %s: not a reminder this backend scheduled, dropped: %s", name, exc)
+    if (job := _job_data(ReminderData, name, data)) is None:
         return
     async with sessions() as session:
         task = await session.get(Task, job.task_id)
-    if task is None or task.completed_at is not None or task.due_at is None:
-        return
-    if task.due_at != job.due_at:
-        return  # the due date moved; its own job will fire
-    async with sessions() as session:
+        if task is None or task.completed_at is not None or task.due_at is None:
+            return
+        if task.due_at != job.due_at:
+            return  # the due date moved; its own job will fire
         user = await session.get(User, task.user_id)
     assert user is not None  # a task's user is its foreign key
     await _send(
@@ -51,10 +57,7 @@ async def send_reminder(sessions: Sessions, dapr: DaprClient, name: str, data: A
 
 async def send_digest(sessions: Sessions, dapr: DaprClient, name: str, data: Any) -> None:
     """One notification listing the user's open tasks due today or overdue."""
-    try:
-        job = DigestData.model_validate(data)
-    except ValidationError as exc:
-        log.error("job %s: not a digest this backend scheduled, dropped: %s", name, exc)
+    if (job := _job_data(DigestData, name, data)) is None:
         return
     async with sessions() as session:
         user = await session.get(User, job.user_id)
