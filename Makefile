@@ -11,6 +11,8 @@ BOOTSTRAPPED := .venv/.bootstrapped
 # manifest.json holds the app list and the pinned versions; its reader needs only python3.
 MANIFEST := python3 tools/devstack/src/devstack/manifest.py
 TILT := $(CACHE)/tilt/$(shell $(MANIFEST) versions.tilt.version)/tilt
+# `make up REPLICAS=N` (or `make dev`, or DEVSTACK_REPLICAS=N): N replicas of every app.
+export DEVSTACK_REPLICAS := $(or $(REPLICAS),$(DEVSTACK_REPLICAS))
 
 .PHONY: help
 help: ## list every verb
@@ -41,7 +43,7 @@ dev-plain: $(BOOTSTRAPPED) ## the same, without Tilt: the launcher in the foregr
 	$(DEVSTACK) up --foreground --reload
 
 .PHONY: up
-up: $(BOOTSTRAPPED) ## start the stack detached; returns once every process is healthy
+up: $(BOOTSTRAPPED) ## start the stack detached (REPLICAS=N: N of each app); returns once all is healthy
 	$(DEVSTACK) up
 
 .PHONY: down

@@ -1,7 +1,9 @@
 """On the real stack: the app token guards every sidecar-facing route, the Dapr API token
 guards every sidecar API, secret scopes hold, and users are kept apart and guarded."""
 
+import asyncio
 import uuid
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -154,6 +156,36 @@ def test_repeated_failed_logins_are_limited(running_stack: RunningStack) -> None
             "/api/auth/login", json={"email": other, "password": "the-right-password"}
         )
         assert fine.status_code == 200
+
+
+def test_concurrent_wrong_passwords_spend_only_the_budget(running_stack: RunningStack) -> None:
+    """500 wrong passwords at once for one account (issue #15, fault 4): each attempt reserves
+    its place in the budget atomically before its password is checked, so at most the budget
+    (5) is checked and answered 401, every other one is refused 429 unchecked, and the stored
+    count holds: the right password is refused too until the window passes."""
+    with running_stack.app("backend") as backend:
+        email, _ = sign_up(backend, "the-right-password")
+    url = running_stack.endpoints["apps"]["backend"]["app_url"]
+
+    async def burst() -> list[int]:
+        limits = httpx.Limits(max_connections=500)
+        async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post("/api/auth/login", json={"email": email, "password": f"guess-{i}"})
+                    for i in range(500)
+                )
+            )
+        return [a.status_code for a in answers]
+
+    codes = Counter(asyncio.run(burst()))
+    assert set(codes) <= {401, 429}, codes
+    assert 1 <= codes[401] <= 5, codes
+    with running_stack.app("backend") as backend:
+        right = backend.post(
+            "/api/auth/login", json={"email": email, "password": "the-right-password"}
+        )
+    assert right.status_code == 429, right.text
 
 
 def test_login_failures_do_not_say_which_part_was_wrong(running_stack: RunningStack) -> None:

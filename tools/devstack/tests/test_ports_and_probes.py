@@ -6,21 +6,50 @@ from pathlib import Path
 import pytest
 
 from devstack import manifest, probes
-from devstack.ports import Ports, free_port
+from devstack.ports import MAX_REPLICAS, Ports, free_port, replica_count
+
+APP_FIELDS = ("apps", "more_replicas")
+
+
+def _all_ports(p: Ports) -> list[int]:
+    flat = [v for k, v in p.to_dict().items() if k not in APP_FIELDS]
+    return flat + [
+        port for app_id in p.apps for app in p.replicas_of(app_id) for port in vars(app).values()
+    ]
 
 
 def test_defaults_come_from_manifest() -> None:
     p = Ports()
-    assert {k: v for k, v in p.to_dict().items() if k != "apps"} == manifest.ports()
+    assert {k: v for k, v in p.to_dict().items() if k not in APP_FIELDS} == manifest.ports()
     assert {a: dataclasses.asdict(ports) for a, ports in p.apps.items()} == manifest.app_ports()
     assert list(p.apps) == list(manifest.APP_IDS)
 
 
-def test_every_default_port_is_distinct() -> None:
-    p = Ports()
-    flat = [v for k, v in p.to_dict().items() if k != "apps"]
-    flat += [port for app in p.apps.values() for port in vars(app).values()]
-    assert len(flat) == len(set(flat))
+@pytest.mark.parametrize("replicas", range(1, MAX_REPLICAS + 1))
+def test_every_default_port_is_distinct(replicas: int) -> None:
+    p = Ports.from_env(replicas)
+    flat = _all_ports(p)
+    assert len(flat) == len(set(flat)) == len(manifest.ports()) + 5 * 3 * replicas
+    assert p.replicas == replicas and max(flat) < 65536
+
+
+def test_a_replica_listens_on_the_first_ones_ports_plus_the_stride() -> None:
+    p = Ports.from_env(3)
+    first, third = p.replicas_of("backend")[0], p.replicas_of("backend")[2]
+    stride = manifest.get("replica_port_stride.value")
+    assert dataclasses.astuple(third) == tuple(
+        port + 2 * stride for port in dataclasses.astuple(first)
+    )
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "9", "two", "1.5"])
+def test_a_replica_count_out_of_range_is_refused_with_the_range(given: str) -> None:
+    with pytest.raises(ValueError, match=f"from 1 to {MAX_REPLICAS}, not '{given}'"):
+        replica_count(given)
+
+
+def test_no_replica_count_means_one() -> None:
+    assert replica_count(None) == replica_count("") == 1 and replica_count("3") == 3
 
 
 def test_env_overrides_one_port(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,12 +59,12 @@ def test_env_overrides_one_port(monkeypatch: pytest.MonkeyPatch) -> None:
     assert p.kafka == 19092 and p.apps["backend"].http == 13500 and p.redis == 6379
 
 
-def test_free_ports_are_distinct_and_round_trip() -> None:
-    p = Ports.free()
-    flat = [v for k, v in p.to_dict().items() if k != "apps"]
-    flat += [port for app in p.apps.values() for port in vars(app).values()]
-    assert len(flat) == len(set(flat))
-    assert Ports.from_dict(p.to_dict()) == p
+@pytest.mark.parametrize("replicas", [1, 3])
+def test_free_ports_are_distinct_and_round_trip(replicas: int) -> None:
+    p = Ports.free(replicas)
+    flat = _all_ports(p)
+    assert len(flat) == len(set(flat)) == len(manifest.ports()) + 5 * 3 * replicas
+    assert Ports.from_dict(p.to_dict()) == p and p.replicas == replicas
 
 
 def _one_shot_server(reply: bytes) -> int:

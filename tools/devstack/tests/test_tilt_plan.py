@@ -66,6 +66,18 @@ def test_labels_links_and_watched_paths(stack: Stack) -> None:
     assert plan["postgres"]["deps"] == []
 
 
+def test_with_replicas_every_replica_is_a_resource_labelled_as_its_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEVSTACK_REPLICAS", "2")
+    stack = tiltplan.stack_for_tilt(tmp_path / "run", free_ports=True)
+    plan = resources(stack)
+    assert list(plan) == topology.names(2)
+    for app_id in APP_IDS:
+        assert plan[f"{app_id}.1"]["labels"] == ["apps"]
+        assert plan[f"daprd-{app_id}.1"]["labels"] == ["dapr"]
+
+
 def test_http_probes_run_in_tilt_the_others_through_the_launcher(stack: Stack) -> None:
     plan = resources(stack)
     ap = stack.ports.apps["backend"]

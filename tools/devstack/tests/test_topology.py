@@ -113,3 +113,42 @@ def test_the_access_matrix_is_read_once_per_stack(
     topology.waves(stack)
     topology.waves(stack)
     assert len(reads) == 1
+
+
+def _flag(spec: ProcessSpec, flag: str) -> str:
+    assert isinstance(spec.argv, list)
+    return spec.argv[spec.argv.index(flag) + 1]
+
+
+def test_each_replica_is_an_app_and_a_sidecar_of_its_own_under_the_same_app_id(
+    tmp_path: Path,
+) -> None:
+    stack = Stack(tmp_path / "run", Ports.from_env(3), Tokens.generate())
+    names = topology.names(3)
+    for app_id in stack.ports.apps:
+        replicas = [app_id, f"{app_id}.1", f"{app_id}.2"]
+        assert [n for n in names if n in replicas] == replicas
+        sidecars = [f"daprd-{r}" for r in replicas]
+        assert [n for n in names if n in sidecars] == sidecars
+        for index, name in enumerate(replicas):
+            ports = stack.ports.replicas_of(app_id)[index]
+            app = topology.spec(stack, name)
+            sidecar = topology.spec(stack, f"daprd-{name}")
+            assert _flag(app, "--port") == str(ports.app)
+            assert isinstance(app.env, dict) and app.env["DAPR_HTTP_PORT"] == str(ports.http)
+            assert _flag(sidecar, "--app-id") == app_id
+            assert _flag(sidecar, "--app-port") == str(ports.app)
+            assert _flag(sidecar, "--dapr-http-port") == str(ports.http)
+            assert _flag(sidecar, "--dapr-internal-grpc-port") == str(ports.internal_grpc)
+    assert [r["name"] for r in stack.endpoints()["apps"]["backend"]["replicas"]] == [  # type: ignore[index]
+        "backend",
+        "backend.1",
+        "backend.2",
+    ]
+
+
+def test_one_replica_is_todays_stack(stack: Stack) -> None:
+    assert stack.replicas == 1
+    assert not [n for n in topology.names() if "." in n]
+    backend = stack.endpoints()["apps"]["backend"]  # type: ignore[index]
+    assert [r["app_url"] for r in backend["replicas"]] == [backend["app_url"]]

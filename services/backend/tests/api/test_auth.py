@@ -1,12 +1,14 @@
 """Register, log in, me: the answers and the errors."""
 
 import json
+import threading
 import time
 import uuid
 
 import jwt
 import pytest
 
+from backend.core import security
 from backend.core.security import AUDIENCE, ISSUER
 from devstack.testing import RunningStack
 
@@ -161,3 +163,36 @@ def test_channels_chosen_at_registration_are_announced_and_are_the_default_prefe
 def test_bad_channels_are_refused(api: Api, channels: list[str]) -> None:
     body = {"email": "x@example.com", "password": "correct horse battery", "channels": channels}
     assert api.client.post("/api/auth/register", json=body).status_code == 422
+
+
+def test_a_password_check_does_not_stall_the_event_loop(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2 is slow on purpose (issue #15, fault 7): while one login's password is being
+    checked, the same app still answers its health probe. The check is made to hold for 2 s
+    and the probe is sent while it holds: it must be answered before the check ends (on the
+    event loop it could only be answered after)."""
+    user = api.register()
+    checking = threading.Event()
+    moments: dict[str, float] = {}
+    real = security._hasher
+
+    class SlowHasher:
+        def verify(self, password_hash: str, password: str) -> bool:
+            checking.set()
+            time.sleep(2)
+            moments["check ended"] = time.monotonic()
+            return real.verify(password_hash, password)
+
+    monkeypatch.setattr(security, "_hasher", SlowHasher())
+    login = threading.Thread(
+        target=api.client.post,
+        args=("/api/auth/login",),
+        kwargs={"json": {"email": user["email"], "password": "nope-x"}},
+    )
+    login.start()
+    assert checking.wait(10)
+    assert api.client.get("/healthz").status_code == 200
+    moments["probe answered"] = time.monotonic()
+    login.join(10)
+    assert moments["probe answered"] < moments["check ended"], moments

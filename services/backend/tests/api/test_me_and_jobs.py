@@ -8,7 +8,7 @@ from .conftest import Api
 SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 
 
-def test_preferences_default_then_saved_with_ttl_and_digest_job(api: Api) -> None:
+def test_preferences_default_then_saved_for_good_with_digest_job(api: Api) -> None:
     user, auth = api.new_user()
     defaults = api.client.get("/api/me/preferences", headers=auth)
     assert defaults.status_code == 200
@@ -34,7 +34,8 @@ def test_preferences_default_then_saved_with_ttl_and_digest_job(api: Api) -> Non
     assert job.last.json()["overwrite"] is True
     (item,) = save.last.json()
     assert item["key"] == f"prefs-{user['id']}" and item["value"] == prefs
-    assert item["metadata"] == {"ttlInSeconds": str(30 * 24 * 3600)}
+    # no TTL (issue #15, fault 3): settings nobody touched for a month stay, and so does the digest
+    assert "ttlInSeconds" not in item.get("metadata", {})
 
 
 def test_turning_the_digest_off_deletes_its_job(api: Api) -> None:
@@ -72,9 +73,10 @@ def test_scheduler_down_saves_no_preferences(api: Api) -> None:
         500, json={"errorCode": "ERR_SCHEDULE_JOB", "message": "scheduler unavailable"}
     )
     save = api.sidecar.post("/v1.0/state/statestore").respond(204)
+    saves_before = save.call_count  # the login's (its attempt counter)
     answer = api.client.put("/api/me/preferences", json={"digest_enabled": True}, headers=auth)
     assert answer.status_code == 503 and "nothing was saved" in answer.json()["detail"]
-    assert not save.called
+    assert save.call_count == saves_before
 
 
 def test_recommendations_send_the_users_open_tasks(api: Api) -> None:
@@ -200,8 +202,43 @@ def test_digest_job_lists_open_tasks_due_today_or_overdue(api: Api) -> None:
 
 def test_digest_job_of_a_user_who_turned_it_off_deletes_itself(api: Api) -> None:
     user, _ = api.new_user()
+    api.sidecar.get(f"/v1.0/state/statestore/prefs-{user['id']}").clear().respond(
+        200, json={"timezone": "UTC", "digest_enabled": False}, headers={"ETag": "1"}
+    )
     delete = api.sidecar.delete(f"/v1.0/jobs/digest-{user['id']}").respond(204)
     assert (
         api.client.post(f"/job/digest-{user['id']}", json={"userId": user["id"]}).status_code == 200
     )
     assert delete.called
+
+
+def test_a_digest_firing_during_a_state_store_blip_fails_and_keeps_its_job(api: Api) -> None:
+    """Issue #15, fault 3: the preferences cannot be read; the firing fails (so the scheduler
+    tries it again) instead of reading "digest off" and deleting the job for good."""
+    user, _ = api.new_user()
+    api.sidecar.get(f"/v1.0/state/statestore/prefs-{user['id']}").clear().respond(
+        500, json={"errorCode": "ERR_STATE_GET", "message": "redis: connection refused"}
+    )
+    delete = api.sidecar.delete(f"/v1.0/jobs/digest-{user['id']}").respond(204)
+    send = api.sidecar.post("/v1.0/invoke/notification-service/method/send").respond(200, json={})
+    answer = api.client.post(f"/job/digest-{user['id']}", json={"userId": user["id"]})
+    assert answer.status_code >= 500, answer.text
+    assert not delete.called and not send.called
+
+
+def test_a_digest_of_a_user_with_nothing_saved_is_kept_and_sent(api: Api) -> None:
+    """The job exists, so the user turned the digest on; preferences that are not there (saved
+    by an older release with a 30-day TTL, expired) do not turn it off."""
+    user, auth = api.new_user()
+    api.sidecar.route("POST", "/v1.0/jobs/reminder-*").respond(204)
+    overdue = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    body = {"title": "still due", "due_at": overdue, "remind_before_minutes": 0}
+    assert api.client.post("/api/tasks", json=body, headers=auth).status_code == 201
+    delete = api.sidecar.delete(f"/v1.0/jobs/digest-{user['id']}").respond(204)
+    send = api.sidecar.post("/v1.0/invoke/notification-service/method/send").respond(200, json={})
+    answer = api.client.post(f"/job/digest-{user['id']}", json={"userId": user["id"]})
+    assert answer.status_code == 200, answer.text
+    assert not delete.called
+    sent = send.last.json()
+    assert sent["type"] == "digest" and sent["channels"] == user["channels"]
+    assert [t["title"] for t in sent["data"]["tasks"]] == ["still due"]

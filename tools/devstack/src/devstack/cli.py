@@ -4,6 +4,7 @@ topology; `tilt-plan|run|probe`: the same topology, one process at a time, run b
 
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devstack import lifecycle, supervised
-from devstack.ports import Ports
+from devstack.ports import MAX_REPLICAS, Ports, replica_count
 from devstack.processes import StartError, tail
 from devstack.stack import Stack, default_run_dir
 from devstack.tiltplan import plan, stack_for_tilt
@@ -32,6 +33,11 @@ def _missing_runtime() -> list[str]:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    try:
+        replicas = replica_count(args.replicas)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        return 2
     missing = _missing_runtime()
     if missing:
         console.print(f"[red]runtime not built: {', '.join(missing)}; run `make bootstrap`[/]")
@@ -42,9 +48,12 @@ def cmd_up(args: argparse.Namespace) -> int:
         if any(alive for _, _, alive in _alive_rows(previous)):
             console.print(f"[yellow]a stack is already running in {run_dir}; `make down` first[/]")
             return 1
-    ports = Ports.free().with_env_overrides() if args.free_ports else Ports.from_env()
+    ports = (
+        Ports.free(replicas).with_env_overrides() if args.free_ports else Ports.from_env(replicas)
+    )
     stack = Stack.create(run_dir, ports, reload=args.reload)
-    console.print(f"[bold]starting the stack[/] in {stack.run_dir}")
+    each = f", {replicas} replicas of each app" if replicas > 1 else ""
+    console.print(f"[bold]starting the stack[/] in {stack.run_dir}{each}")
     try:
         lifecycle.up(stack, report=console.print)
     except StartError as exc:
@@ -203,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         "--free-ports",
         action="store_true",
         help="pick free ports instead of the defaults (a second stack beside one)",
+    )
+    up.add_argument(
+        "--replicas",
+        default=os.environ.get("DEVSTACK_REPLICAS"),
+        help=f"replicas of each app, 1-{MAX_REPLICAS}, each its own uvicorn and daprd under the "
+        "app's app-id (default: $DEVSTACK_REPLICAS or 1)",
     )
     up.set_defaults(func=cmd_up)
     sub.add_parser("down", help="stop every process of the stack").set_defaults(func=cmd_down)

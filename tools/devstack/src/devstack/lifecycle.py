@@ -67,7 +67,7 @@ def _start_wave(
 
 def down(stack: Stack, report: Reporter = print) -> None:
     """Stop every process this run directory knows, last started first."""
-    order = topology.names()
+    order = topology.names(stack.replicas)
     known = stack.table.names()
     extra = [n for n in known if n not in order]
     for name in [*extra, *reversed(order)]:

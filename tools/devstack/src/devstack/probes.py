@@ -1,9 +1,11 @@
 """Readiness probes: each answers True only when the process really serves its protocol."""
 
 import socket
+import sqlite3
 import struct
 import subprocess
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,21 @@ def http_status(url: str, expected: int, headers: dict[str, str] | None = None) 
 def all_of(*probes: Probe) -> Probe:
     """Ready when each probe passes, tried in order (a later one only once the earlier pass)."""
     return lambda: all(probe() for probe in probes)
+
+
+def sqlite_row(database: Path, query: str, params: tuple[str, ...]) -> Probe:
+    """Ready when `query` finds a row in the SQLite file `database` (opened read-only; a
+    missing or locked file is not ready)."""
+
+    def probe() -> bool:
+        try:
+            uri = f"{database.as_uri()}?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True, timeout=2)) as db:
+                return db.execute(query, params).fetchone() is not None
+        except sqlite3.Error:
+            return False
+
+    return probe
 
 
 def redis_ping(port: int, password: str) -> Probe:

@@ -25,6 +25,12 @@ PG_USER = "todo"
 DATABASES = ("todo", "notifications")
 
 
+def replica_name(app_id: str, index: int) -> str:
+    """The process name of an app's replica: the app-id for the first (index 0), then
+    `<app-id>.<index>`; its sidecar is `daprd-` and that."""
+    return app_id if index == 0 else f"{app_id}.{index}"
+
+
 def default_run_dir() -> Path:
     return Path(os.environ.get("DEVSTACK_RUN_DIR") or repo_root() / ".devstack")
 
@@ -88,6 +94,11 @@ class Stack:
         path.chmod(0o600)
         return path
 
+    @property
+    def replicas(self) -> int:
+        """How many replicas of each app this stack runs (`make up REPLICAS=N`)."""
+        return self.ports.replicas
+
     # ---- where things live -------------------------------------------------------------
     @property
     def trust_anchors_file(self) -> Path:
@@ -121,16 +132,29 @@ class Stack:
         )
 
     def endpoints(self) -> dict[str, object]:
+        """endpoints.json: each app's first replica's addresses and its tokens, and every
+        replica's addresses under `replicas`; the infrastructure's."""
         p = self.ports
+
+        def replica(app_id: str, index: int) -> dict[str, str]:
+            ports = p.replicas_of(app_id)[index]
+            return {
+                "name": replica_name(app_id, index),
+                "app_url": f"http://127.0.0.1:{ports.app}",
+                "dapr_http": f"http://127.0.0.1:{ports.http}",
+                "dapr_grpc": f"127.0.0.1:{ports.grpc}",
+            }
+
         return {
             "run_dir": str(self.run_dir),
             "apps": {
                 app_id: {
-                    "app_url": f"http://127.0.0.1:{p.apps[app_id].app}",
-                    "dapr_http": f"http://127.0.0.1:{p.apps[app_id].http}",
-                    "dapr_grpc": f"127.0.0.1:{p.apps[app_id].grpc}",
+                    "app_url": replica(app_id, 0)["app_url"],
+                    "dapr_http": replica(app_id, 0)["dapr_http"],
+                    "dapr_grpc": replica(app_id, 0)["dapr_grpc"],
                     "dapr_api_token": self.tokens.dapr_api[app_id],
                     "app_api_token": self.tokens.app_api[app_id],
+                    "replicas": [replica(app_id, i) for i in range(self.replicas)],
                 }
                 for app_id in APP_IDS
             },

@@ -177,20 +177,15 @@ def extra_app(
         yield info
 
 
-@pytest.fixture(scope="session")
-def running_stack() -> Iterator[RunningStack]:
-    """The whole topology, started through the launcher's CLI on free ports, stopped at the end;
-    the teardown fails if `devstack down` leaves any process of it running."""
-    reuse = os.environ.get("SMOKE_RUN_DIR")
-    if reuse:
-        stack = Stack.load(Path(reuse))
-        yield RunningStack(stack, stack.endpoints())
-        return
-    run_dir = repo_root() / ".devstack-test"
+def _stack_for_the_session(run_dir_name: str, replicas: int) -> Iterator[RunningStack]:
+    """A whole topology of `replicas` replicas per app, started through the launcher's CLI on
+    free ports in `run_dir_name`, stopped at the end; the teardown fails if `devstack down`
+    leaves any process of it running."""
+    run_dir = repo_root() / run_dir_name
     if (run_dir / "stack.json").exists():
         devstack_cli(run_dir, "down")
     shutil.rmtree(run_dir, ignore_errors=True)
-    up = devstack_cli(run_dir, "up", "--free-ports")
+    up = devstack_cli(run_dir, "up", "--free-ports", "--replicas", str(replicas))
     if up.returncode != 0:
         pytest.fail(f"devstack up failed ({up.returncode}):\n{up.stdout}\n{up.stderr}")
     stack = Stack.load(run_dir)
@@ -200,3 +195,22 @@ def running_stack() -> Iterator[RunningStack]:
     assert "orphan" not in down.stdout, f"processes outlived their stop: {down.stdout}"
     leftovers = tagged_with(run_dir)
     assert not leftovers, f"`devstack down` left processes running: {leftovers}"
+
+
+@pytest.fixture(scope="session")
+def running_stack() -> Iterator[RunningStack]:
+    """The whole topology, one replica of each app (SMOKE_RUN_DIR: the stack already up
+    there instead)."""
+    reuse = os.environ.get("SMOKE_RUN_DIR")
+    if reuse:
+        stack = Stack.load(Path(reuse))
+        yield RunningStack(stack, stack.endpoints())
+        return
+    yield from _stack_for_the_session(".devstack-test", replicas=1)
+
+
+@pytest.fixture(scope="session")
+def replicated_stack() -> Iterator[RunningStack]:
+    """The whole topology with 2 replicas of each app, each its own uvicorn and daprd under the
+    app's app-id, beside `running_stack` (its own run directory and ports)."""
+    yield from _stack_for_the_session(".devstack-test-replicas", replicas=2)

@@ -5,13 +5,14 @@ resource that runs `devstack run <name>` (the same prepare step, env and argv as
 on the previous wave, and is ready when the launcher's own probe passes.
 """
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from devstack import topology
-from devstack.ports import Ports
+from devstack.ports import Ports, replica_count
 from devstack.probes import HttpStatus
 from devstack.processes import ProcessSpec, tagged_with
 from devstack.stack import APP_IDS, Stack
@@ -32,7 +33,8 @@ def stack_for_tilt(run_dir: Path, *, free_ports: bool = False) -> Stack:
     their ports and tokens), else a new one whose state is saved for `devstack run`."""
     if (run_dir / "stack.json").exists() and tagged_with(run_dir.resolve()):
         return Stack.load(run_dir)
-    ports = Ports.free().with_env_overrides() if free_ports else Ports.from_env()
+    replicas = replica_count(os.environ.get("DEVSTACK_REPLICAS"))
+    ports = Ports.free(replicas).with_env_overrides() if free_ports else Ports.from_env(replicas)
     stack = Stack.create(run_dir, ports)
     stack.save()
     stack.write_endpoints()
@@ -41,7 +43,7 @@ def stack_for_tilt(run_dir: Path, *, free_ports: bool = False) -> Stack:
 
 def label_of(spec: ProcessSpec) -> str:
     """apps (the product), dapr (the runtime built from Dapr's module), infra (the rest)."""
-    if spec.name in APP_IDS:
+    if spec.name.partition(".")[0] in APP_IDS:  # an app, or a replica of one (`backend.1`)
         return "apps"
     argv = spec.argv() if callable(spec.argv) else spec.argv
     if Path(argv[0]).parent == dapr_bin("daprd").parent:

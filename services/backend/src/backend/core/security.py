@@ -1,5 +1,10 @@
-"""Passwords (argon2) and access tokens (JWT, HS256 pinned, with expiry)."""
+"""Passwords (argon2) and access tokens (JWT, HS256 pinned, with expiry).
 
+argon2 is slow on purpose (tens to hundreds of ms of CPU per hash): it runs on a worker
+thread (argon2-cffi releases the GIL), never on the event loop, so a login burst does not
+stall the replica's other requests or its health probes."""
+
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,11 +21,17 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    """Whether `password` matches; with no hash (an unknown email) it costs the same and is
+    False."""
+    return await asyncio.to_thread(_verify, password, password_hash)
+
+
+def _verify(password: str, password_hash: str | None) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):

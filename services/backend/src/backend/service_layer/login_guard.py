@@ -1,18 +1,24 @@
-"""Repeated failed logins are limited per account: after `MAX_FAILURES` wrong passwords in a
-`WINDOW`, the account refuses logins (429, Retry-After) until the window passes, without
-checking the password at all, so guessing costs the guesser the window.
+"""Repeated failed logins are limited per account: each login attempt first reserves a place
+in the account's budget of `MAX_FAILURES` attempts per `WINDOW`; once the budget is spent the
+account refuses logins (429, Retry-After) until the window passes, without checking the
+password at all, so guessing costs the guesser the window. A right password gives the budget
+back.
 
 The count lives in the Dapr state store (`login-failures-<hash of the email>`, TTL = the
-window, refreshed on each failure) so every backend replica shares it. When the store is
-unreachable the guard lets logins through (and says so in the log): it slows attackers, it
-must not lock everybody out.
+window, refreshed on each attempt) so every backend replica shares it. The reservation is a
+read-modify-write under the key's ETag (`state.update`), taken before the password is checked:
+500 concurrent guesses check at most `MAX_FAILURES` passwords (a check-then-count would let
+all of them through and count about 2). Contention that outlasts the retries refuses the
+attempt. When the store is unreachable the guard lets logins through (and says so in the
+log): it slows attackers, it must not lock everybody out.
 """
 
 import hashlib
 import logging
 from datetime import timedelta
+from typing import Any
 
-from dapr_common import DaprClient, DaprError
+from dapr_common import DaprClient, DaprError, ETagMismatch
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +38,26 @@ class LoginGuard:
         self.max_failures = max_failures
         self.window = window
 
-    async def failures(self, email: str) -> int:
+    async def reserve(self, email: str) -> bool:
+        """Take one attempt from the account's budget; False when it is spent (or contended
+        past the retries), so the password must not be checked."""
+
+        def take(current: Any) -> dict[str, int]:
+            count = int(current.get("count", 0)) if isinstance(current, dict) else 0
+            return {"count": min(count + 1, self.max_failures + 1)}
+
         try:
-            item = await self.dapr.state.get(key(email))
+            taken = await self.dapr.state.update(key(email), take, ttl=self.window)
+        except ETagMismatch:
+            log.warning("login guard: attempts for one account contended past the retries")
+            return False
         except DaprError as exc:
             log.warning("login guard off: the state store is unreachable (%s)", exc)
-            return 0
-        return int(item.value.get("count", 0)) if item is not None else 0
-
-    async def failed(self, email: str) -> None:
-        count = await self.failures(email) + 1
-        try:
-            await self.dapr.state.save(key(email), {"count": count}, ttl=self.window)
-        except DaprError as exc:
-            log.warning("login guard could not count a failure (%s)", exc)
+            return True
+        return int(taken["count"]) <= self.max_failures
 
     async def succeeded(self, email: str) -> None:
+        """The right password: the budget is whole again."""
         try:
             await self.dapr.state.delete(key(email))
         except DaprError as exc:

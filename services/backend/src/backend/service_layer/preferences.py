@@ -1,15 +1,12 @@
-"""Per-user preferences in the Dapr state store (30-day TTL, refreshed on write), and the
-daily digest job they drive."""
-
-from datetime import timedelta
+"""Per-user preferences in the Dapr state store (kept until changed: no TTL, a digest must
+not stop because nobody touched the settings for a month), and the daily digest job they
+drive."""
 
 from backend.db.models import User
 from backend.domain.preferences import Preferences
 from backend.domain.reminders import digest_job_name, digest_schedule
 from backend.service_layer.errors import JobsUnavailable
 from dapr_common import DaprClient, DaprError
-
-TTL = timedelta(days=30)
 
 
 def key(user: User) -> str:
@@ -21,11 +18,15 @@ def defaults(user: User) -> Preferences:
     return Preferences(timezone=user.timezone, channels=user.channels)  # type: ignore[arg-type]
 
 
-async def get_preferences(dapr: DaprClient, user: User) -> Preferences:
+async def stored_preferences(dapr: DaprClient, user: User) -> Preferences | None:
+    """What the user saved, or None if they never did; an unreachable store raises DaprError
+    (never read as "nothing saved")."""
     item = await dapr.state.get(key(user))
-    if item is None:
-        return defaults(user)
-    return Preferences.model_validate(item.value)
+    return None if item is None else Preferences.model_validate(item.value)
+
+
+async def get_preferences(dapr: DaprClient, user: User) -> Preferences:
+    return await stored_preferences(dapr, user) or defaults(user)
 
 
 async def preferences_or_defaults(dapr: DaprClient, user: User) -> Preferences:
@@ -52,5 +53,5 @@ async def put_preferences(dapr: DaprClient, user: User, prefs: Preferences) -> P
             await dapr.jobs.delete(name)
     except DaprError as exc:
         raise JobsUnavailable(str(exc)) from exc
-    await dapr.state.save(key(user), prefs.model_dump(), ttl=TTL)
+    await dapr.state.save(key(user), prefs.model_dump())
     return prefs

@@ -15,7 +15,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.db.models import Task, User
 from backend.domain.preferences import Preferences
 from backend.domain.reminders import DigestData, JobData, ReminderData, digest_job_name
-from backend.service_layer.preferences import preferences_or_defaults
+from backend.service_layer.preferences import (
+    defaults,
+    preferences_or_defaults,
+    stored_preferences,
+)
 from dapr_common import DaprClient
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -56,23 +60,26 @@ async def send_reminder(sessions: Sessions, dapr: DaprClient, name: str, data: A
 
 
 async def send_digest(sessions: Sessions, dapr: DaprClient, name: str, data: Any) -> None:
-    """One notification listing the user's open tasks due today or overdue."""
+    """One notification listing the user's open tasks due today or overdue. The job deletes
+    itself only when the user is gone or their saved preferences say the digest is off: a
+    failed read of the preferences fails the firing (the scheduler retries it), and a user
+    with nothing saved keeps the digest they scheduled."""
     if (job := _job_data(DigestData, name, data)) is None:
         return
     async with sessions() as session:
         user = await session.get(User, job.user_id)
-        if user is None:
-            await dapr.jobs.delete(name)
-            return
-        prefs = await preferences_or_defaults(dapr, user)
-        if not prefs.digest_enabled:
-            await dapr.jobs.delete(digest_job_name(user.id))
-            return
-        zone = ZoneInfo(prefs.timezone)
-        local_now = datetime.now(zone)
-        end_of_day = (local_now + timedelta(days=1)).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
+    if user is None:
+        await dapr.jobs.delete(name)
+        return
+    stored = await stored_preferences(dapr, user)
+    if stored is not None and not stored.digest_enabled:
+        await dapr.jobs.delete(digest_job_name(user.id))
+        return
+    prefs = stored or defaults(user)
+    zone = ZoneInfo(prefs.timezone)
+    local_now = datetime.now(zone)
+    end_of_day = (local_now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    async with sessions() as session:
         due = (
             await session.exec(
                 select(Task)

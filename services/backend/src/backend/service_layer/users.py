@@ -19,7 +19,7 @@ async def register(uow: UnitOfWork, command: RegisterUser) -> User:
     email = command.email.lower()
     user = User(
         email=email,
-        password_hash=hash_password(command.password),
+        password_hash=await hash_password(command.password),
         display_name=command.display_name or email.split("@")[0],
         timezone=command.timezone,
         channels=list(command.channels),
@@ -49,13 +49,12 @@ async def log_in(
     """An access token and its lifetime in seconds."""
     email = command.email.lower()
     guard = LoginGuard(dapr)
-    failures = await guard.failures(email)
-    if failures >= guard.max_failures:
+    if not await guard.reserve(email):
         raise TooManyFailedLogins(int(guard.window.total_seconds()))
     user = (await session.exec(select(User).where(User.email == email))).first()
-    if not verify_password(command.password, user.password_hash if user else None) or user is None:
-        await guard.failed(email)
+    # An unknown email costs the same check as a wrong password.
+    matches = await verify_password(command.password, user.password_hash if user else None)
+    if user is None or not matches:
         raise WrongCredentials()
-    if failures:
-        await guard.succeeded(email)
+    await guard.succeeded(email)
     return tokens.issue(user.id)

@@ -11,8 +11,9 @@ import yaml
 
 from devstack import probes
 from devstack.dev_secrets import secrets_file
+from devstack.ports import AppPorts
 from devstack.processes import ProcessSpec, StartError
-from devstack.stack import APP_IDS, APP_MODULES, PG_USER, Stack
+from devstack.stack import APP_IDS, APP_MODULES, PG_USER, Stack, replica_name
 from devstack.topology.control_plane import TRUST_DOMAIN
 from devstack.versions import dapr_bin
 
@@ -23,18 +24,21 @@ MIGRATIONS = {
 }
 
 
-def processes(app_id: str) -> list[tuple[str, Callable[[Stack], ProcessSpec]]]:
-    """The app's processes by name, each with its builder: the app, then its sidecar.
-    (A replica index, when apps get replicas, goes here: one such pair per replica.)"""
-    return [
-        (app_id, partial(app, app_id=app_id)),
-        (f"daprd-{app_id}", partial(sidecar, app_id=app_id)),
-    ]
+def processes(app_id: str, replicas: int = 1) -> list[tuple[str, Callable[[Stack], ProcessSpec]]]:
+    """The app's processes by name, each with its builder: per replica, the app, then its
+    sidecar. Every replica's sidecar has the same app-id, so name resolution, the Kafka
+    consumer group and the scheduler spread the app's work over them."""
+    out: list[tuple[str, Callable[[Stack], ProcessSpec]]] = []
+    for index in range(replicas):
+        name = replica_name(app_id, index)
+        out.append((name, partial(app, app_id=app_id, replica=index)))
+        out.append((f"daprd-{name}", partial(sidecar, app_id=app_id, replica=index)))
+    return out
 
 
-def app(stack: Stack, app_id: str) -> ProcessSpec:
-    """The app's server (uvicorn); its schema is migrated before each start."""
-    ap = stack.ports.apps[app_id]
+def app(stack: Stack, app_id: str, replica: int = 0) -> ProcessSpec:
+    """One replica of the app's server (uvicorn); its schema is migrated before each start."""
+    ap = stack.ports.replicas_of(app_id)[replica]
     package = _package_dir(stack, APP_MODULES[app_id].split(".")[0])
     argv = [
         sys.executable,
@@ -50,9 +54,9 @@ def app(stack: Stack, app_id: str) -> ProcessSpec:
     if stack.reload:
         argv += ["--reload", "--reload-dir", str(package), "--reload-dir", str(stack.root / "libs")]
     return ProcessSpec(
-        name=app_id,
+        name=replica_name(app_id, replica),
         argv=argv,
-        env=_app_env(stack, app_id),
+        env=_app_env(stack, app_id, ap),
         prepare=_migrate(stack, app_id),
         cwd=stack.root,
         probe=probes.http_status(f"http://127.0.0.1:{ap.app}/healthz", 200),
@@ -60,8 +64,7 @@ def app(stack: Stack, app_id: str) -> ProcessSpec:
     )
 
 
-def _app_env(stack: Stack, app_id: str) -> dict[str, str]:
-    ap = stack.ports.apps[app_id]
+def _app_env(stack: Stack, app_id: str, ap: AppPorts) -> dict[str, str]:
     return {
         "APP_ID": app_id,
         "DAPR_HTTP_PORT": str(ap.http),
@@ -149,6 +152,7 @@ def _resources(stack: Stack, app_id: str) -> tuple[Path, Callable[[], None] | No
 def sidecar(
     stack: Stack,
     app_id: str,
+    replica: int = 0,
     *,
     app_port: int | None = None,
     http_port: int | None = None,
@@ -164,8 +168,9 @@ def sidecar(
     name: str | None = None,
     timeout: float = 60.0,
 ) -> ProcessSpec:
-    """daprd for `app_id`; the keywords let tests run extra sidecars beside the stack."""
-    ap = stack.ports.apps.get(app_id)
+    """daprd for a replica of `app_id`; the keywords let tests run extra sidecars beside the
+    stack."""
+    ap = stack.ports.replicas_of(app_id)[replica] if app_id in stack.ports.apps else None
     http = http_port or (ap.http if ap else None)
     assert http is not None, "extra sidecars need explicit ports"
     # Given paths are the caller's; the generated ones are written at start (`prepare`).
@@ -260,9 +265,9 @@ def sidecar(
                 write()
 
     healthz = probes.http_status(f"http://127.0.0.1:{http}/v1.0/healthz", 204)
-    reachable = _reachable_probes(stack, app_id) if ap else []
+    reachable = _reachable_probes(stack, app_id, ap) if ap else []
     return ProcessSpec(
-        name=name or f"daprd-{app_id}",
+        name=name or f"daprd-{replica_name(app_id, replica)}",
         argv=argv,
         env=env,
         cwd=stack.run_dir,
@@ -273,17 +278,19 @@ def sidecar(
     )
 
 
-def _reachable_probes(stack: Stack, callee: str) -> list[probes.Probe]:
+def _reachable_probes(stack: Stack, callee: str, ap: AppPorts) -> list[probes.Probe]:
     """Ready means reachable: the callee's app answers `GET /healthz` invoked through the
     sidecar of each app the access matrix lets call it (name resolution, mTLS, policy and
-    app token all on the path). Each invocation is tried only once both ends are up, so
-    start-up failures do not trip the caller's circuit breaker."""
+    app token all on the path), and this replica's sidecar is registered in name resolution
+    (with several replicas, an invocation may reach another one). An app nobody calls needs
+    none of this. Each invocation is tried only once both ends are up, so start-up failures
+    do not trip the caller's circuit breaker."""
     out: list[probes.Probe] = []
     for caller in APP_IDS:
         if caller == callee or not stack.access_matrix.allowed(caller, callee, "GET", "/healthz"):
             continue
         caller_http = f"http://127.0.0.1:{stack.ports.apps[caller].http}"
-        app_url = f"http://127.0.0.1:{stack.ports.apps[callee].app}"
+        app_url = f"http://127.0.0.1:{ap.app}"
         out.append(
             probes.all_of(
                 probes.http_status(f"{caller_http}/v1.0/healthz", 204),
@@ -295,7 +302,14 @@ def _reachable_probes(stack: Stack, callee: str) -> list[probes.Probe]:
                 ),
             )
         )
-    return out
+    if not out:
+        return []  # nobody calls this app: its sidecar's own health is its readiness
+    registered = probes.sqlite_row(
+        stack.nameres_db,
+        "SELECT 1 FROM hosts WHERE app_id = ? AND address = ?",
+        (callee, f"127.0.0.1:{ap.internal_grpc}"),
+    )
+    return [registered, *out]
 
 
 # For sidecars of apps that are not part of the product (tests' own): same name resolution as
