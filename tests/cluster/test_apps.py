@@ -261,3 +261,47 @@ def test_a_deleted_pod_is_replaced_and_events_meanwhile_are_all_handled(
     assert victim not in replaced.values()
     # a reader of every route meanwhile, the ones through the victim's app included
     no_lost_requests(answers)
+
+
+def test_an_apply_keeps_the_scale_the_autoscaler_set(cluster_stack: ClusterStack) -> None:
+    """Issue #15, fault 8: the HPA scales backend to 4 (its minimum raised to 4: the controller
+    scales to the minimum without metrics), then the same `kubectl apply` as `cluster up`
+    (which puts the minimum back to 3) keeps the 4; a replica count in the Deployment would
+    reset it to 3."""
+    cluster = cluster_stack.cluster
+
+    def scale() -> int:
+        got = cluster.kubectl(
+            "-n", NAMESPACE, "get", "deployment/backend", "-o", "jsonpath={.spec.replicas}"
+        )
+        return int(got.stdout)
+
+    def minimum() -> int:
+        got = cluster.kubectl(
+            "-n", NAMESPACE, "get", "hpa/backend", "-o", "jsonpath={.spec.minReplicas}"
+        )
+        return int(got.stdout)
+
+    raised = json.dumps({"spec": {"minReplicas": 4}})
+    cluster.kubectl("-n", NAMESPACE, "patch", "hpa/backend", "--type=merge", "-p", raised)
+    try:
+        journeys.eventually(lambda: scale() == 4, "the HPA to scale backend to 4", timeout=60)
+        cluster.kubectl(
+            "apply", "--server-side", "--force-conflicts", "-k", str(cluster.home / "overlay")
+        )
+        assert minimum() == 3, "the apply did not restore the HPA's minimum"
+        assert scale() == 4, "the apply reset the autoscaler's scale"
+        time.sleep(20)  # an HPA sync (15 s) later: within [3, 10], no metrics, it stays
+        assert scale() == 4
+    finally:
+        cluster.kubectl("-n", NAMESPACE, "patch", "hpa/backend", "--type=merge", "-p",
+                        json.dumps({"spec": {"minReplicas": 3}}))  # fmt: skip
+        cluster.kubectl("-n", NAMESPACE, "scale", "deployment/backend", "--replicas=3")
+        journeys.eventually(
+            lambda: (
+                len(ready_pods(cluster_stack, "backend")) == 3
+                and len(cluster_stack.pods("backend")) == 3
+            ),
+            "backend back to 3 pods",
+            timeout=120,
+        )

@@ -45,11 +45,14 @@ def test_make_k8s_validate_runs_the_checks_this_suite_runs() -> None:
 def test_dev_is_one_replica_each_with_in_cluster_infra(rendered: dict[str, list[Obj]]) -> None:
     dev = rendered["dev"]
     replicas = {
-        o["metadata"]["name"]: o["spec"]["replicas"]
+        o["metadata"]["name"]: o["spec"].get("replicas")
         for o in dev
         if o["kind"] == "Deployment" and o["metadata"]["name"] in APP_IDS
     }
-    assert replicas == dict.fromkeys(APP_IDS, 1)
+    hpa = _find(dev, "HorizontalPodAutoscaler", "backend")
+    # backend's count is its autoscaler's minimum; the Deployment leaves it to the HPA
+    assert replicas == {**dict.fromkeys(APP_IDS, 1), "backend": None}
+    assert hpa["spec"]["minReplicas"] == 1
     statefulsets = {o["metadata"]["name"] for o in dev if o["kind"] == "StatefulSet"}
     assert {"kafka", "redis", "postgres"} <= statefulsets
 
@@ -61,7 +64,7 @@ def test_prod_has_no_in_cluster_infra_and_backend_scales(rendered: dict[str, lis
         o for o in prod if o["kind"] == "Deployment" and o["metadata"]["name"] == "backend"
     )
     hpa = next(o for o in prod if o["kind"] == "HorizontalPodAutoscaler")
-    assert backend["spec"]["replicas"] == 3 and hpa["spec"]["minReplicas"] == 3
+    assert "replicas" not in backend["spec"] and hpa["spec"]["minReplicas"] == 3
 
 
 def test_dev_secrets_are_the_local_secret_names_and_never_committed(
@@ -191,6 +194,16 @@ MUTATIONS: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
             path="/ready"
         ),
         "readiness probe /ready is not a route",
+    ),
+    "replicas beside the autoscaler": (
+        _set(lambda o: _find(o, "Deployment", "backend")["spec"], "replicas", 3),
+        "sets replicas beside HorizontalPodAutoscaler/backend",
+    ),
+    "pods not spread over nodes": (
+        lambda o: _find(o, "Deployment", "notification-service")["spec"]["template"]["spec"].pop(
+            "topologySpreadConstraints"
+        ),
+        "not spread over kubernetes.io/hostname",
     ),
     "wrong namespace": (
         lambda o: _find(o, "Component", "statestore")["metadata"].update(namespace="default"),

@@ -205,6 +205,34 @@ def _with_namespace(access_control: Any, namespace: str) -> Any:
     return result
 
 
+def _scale_errors(where: str, deployment: Obj, objs: list[Obj]) -> list[str]:
+    """An autoscaled Deployment leaves its replica count to the HPA (a count in the manifest
+    resets the scale on every apply), and every app spreads its pods over nodes and zones."""
+    errors = []
+    name = deployment["metadata"]["name"]
+    scaled_by = [
+        hpa
+        for hpa in _by_kind(objs, "HorizontalPodAutoscaler").values()
+        if hpa["spec"]["scaleTargetRef"].get("kind") == "Deployment"
+        and hpa["spec"]["scaleTargetRef"].get("name") == name
+    ]
+    if scaled_by and "replicas" in deployment["spec"]:
+        errors.append(
+            f"{where}: sets replicas beside HorizontalPodAutoscaler/"
+            f"{scaled_by[0]['metadata']['name']}: every apply would reset the scale"
+        )
+    own = deployment["spec"]["selector"]["matchLabels"]
+    spread = {
+        c.get("topologyKey")
+        for c in deployment["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
+        if c.get("labelSelector", {}).get("matchLabels") == own
+    }
+    for key in ("kubernetes.io/hostname", "topology.kubernetes.io/zone"):
+        if key not in spread:
+            errors.append(f"{where}: its pods are not spread over {key}")
+    return errors
+
+
 def cross_check(objs: list[Obj], overlay: str) -> list[str]:
     errors: list[str] = []
     err = errors.append
@@ -295,6 +323,7 @@ def cross_check(objs: list[Obj], overlay: str) -> list[str]:
             if f"dapr.io/sidecar-{key}" not in notes:
                 err(f"{where}: no dapr.io/sidecar-{key}")
         errors.extend(_security_errors(where, pod))
+        errors.extend(_scale_errors(where, deployment, objs))
 
         account = pod.get("serviceAccountName", "default")
         if account not in _by_kind(objs, "ServiceAccount"):

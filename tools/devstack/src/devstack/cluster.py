@@ -674,7 +674,30 @@ class Cluster:
             "resources": [local], "images": pinned,
         }, indent=2))  # fmt: skip
         self.kubectl("apply", "--server-side", "--force-conflicts", "-k", str(overlay))
+        self._scaled_to_minimum(NAMESPACE)
         self._rollouts(NAMESPACE, "statefulset", "deployment")
+
+    def _scaled_to_minimum(self, namespace: str, timeout: float = 120) -> None:
+        """An autoscaled Deployment has no count of its own (its HPA owns the scale): wait
+        until each HPA has raised its target to at least its minimum (the controller does so
+        without metrics, every 15 s)."""
+        deadline = time.monotonic() + timeout
+        hpas = json.loads(self.kubectl("-n", namespace, "get", "hpa", "-o", "json").stdout)
+        for hpa in hpas["items"]:
+            ref = hpa["spec"]["scaleTargetRef"]
+            target = f"{ref['kind'].lower()}/{ref['name']}"
+            minimum = int(hpa["spec"].get("minReplicas", 1))
+            while True:
+                scale = self.kubectl(
+                    "-n", namespace, "get", target, "-o", "jsonpath={.spec.replicas}"
+                )
+                if int(scale.stdout or 0) >= minimum:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{target}: its HPA did not scale it to {minimum} in {timeout:g} s"
+                    )
+                time.sleep(1)
 
     def _manifest(self, name: str) -> Path:
         target = self.home / "manifests" / name
