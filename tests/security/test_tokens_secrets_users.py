@@ -26,7 +26,7 @@ def sidecar_facing() -> list[tuple[str, str, str]]:
     for app_id, app in apps().items():
         for verb, template in templates(app):
             if template in PUBLIC or (
-                app_id == "backend" and not template.startswith(("/job", "/dapr"))
+                app_id == "backend" and not template.startswith(("/job", "/dapr", "/outbox"))
             ):
                 continue
             out.append((app_id, verb, template.replace("{", "").replace("}", "")))

@@ -2,10 +2,17 @@
 
 Install with the `postgres` extra. Each service keeps its own tables, database and migration
 scripts; this module only runs them and refuses to serve an out-of-date schema.
+
+Migrations are expand/contract: a release only adds what the release before can ignore (and
+drops only what that release no longer uses), so release N-1 runs on N's schema and a
+`kubectl rollout undo` works. A service therefore serves on its own head revision or on a
+newer one it does not know, and refuses only a schema behind its code. Migrators that start
+together (replicas, init containers) take turns on an advisory lock.
 """
 
 import asyncio
 import json
+import logging
 import os
 import re
 import sys
@@ -30,6 +37,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dapr_common.client import DaprClient
 from dapr_common.deps import Resources, provided
+
+log = logging.getLogger(__name__)
 
 
 class PostgresSettings(BaseSettings):
@@ -201,14 +210,30 @@ class Migrations:
         async with engine.connect() as connection:
             return await connection.run_sync(read)
 
+    def knows(self, revision: str) -> bool:
+        """Whether `revision` is one of this code's own (else a newer release wrote it)."""
+        try:
+            return ScriptDirectory(str(self.scripts)).get_revision(revision) is not None
+        except Exception:  # alembic's ResolutionError / CommandError: not ours
+            return False
+
     async def ensure_current(self, engine: AsyncEngine) -> None:
-        """Refuse to serve on a schema that is not this code's head revision."""
+        """Refuse to serve on a schema behind this code's head revision; serve on the head or
+        on a newer revision this code does not know (expand/contract keeps it compatible)."""
         current, head = await self.current(engine), self.head()
-        if current != head:
+        if current == head:
+            return
+        if current is None or self.knows(current):
             raise SchemaBehind(
                 f"database schema is at {current or 'nothing'}, this service needs {head}: "
                 f"run `python -m {self.module} upgrade` (make up does it)"
             )
+        log.warning(
+            "database schema is at %s, newer than this code's %s: serving on it "
+            "(migrations are expand/contract)",
+            current,
+            head,
+        )
 
     def upgrade(self, url: str, revision: str = "head") -> None:
         command.upgrade(self.config(url), revision)
@@ -239,6 +264,9 @@ class Migrations:
         return 0
 
 
+_MIGRATION_LOCK = 0x0D4B_0003  # any constant: the lock migrators of one database share
+
+
 def run_alembic_env(metadata: MetaData, tables: set[str]) -> None:
     """The body of a service's `migrations/env.py`: migrate over asyncpg.
 
@@ -251,6 +279,12 @@ def run_alembic_env(metadata: MetaData, tables: set[str]) -> None:
     def run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=metadata, include_object=include)
         with context.begin_transaction():
+            # One migrator at a time (up to a minute's wait), the revision read after the
+            # lock: those that waited find the schema current. The DDL itself waits at most
+            # 10 s for a table lock, so a long query cannot queue every request behind it.
+            connection.execute(text("SET LOCAL lock_timeout = '60s'"))
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
             context.run_migrations()
 
     async def online() -> None:

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from backend import jobs
-from backend.api.routes import router
+from backend.api.routes import outbox, router
 from backend.core.config import BackendSettings
 from backend.core.security import TokenIssuer
 from backend.db.migrate import migrations
@@ -52,7 +52,7 @@ def create_app(
         title="backend",
         summary="The Todo API",
         max_body_size=256 * 1024,  # a task is at most ~12 KiB
-        routers=[jobs.jobs.router, router],
+        routers=[jobs.jobs.router, router, outbox.router],
         database=DatabaseSpec(config, migrations),
         startup=startup,
     )

@@ -186,3 +186,13 @@ class AccessToken(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+
+
+class OutboxBacklog(BaseModel):
+    pending: int
+    oldest_pending_seconds: float
+    parked: int
+
+
+class OutboxRetried(BaseModel):
+    retried: int

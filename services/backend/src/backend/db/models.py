@@ -92,3 +92,20 @@ class OutboxEvent(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=2000)
+    # A refused row waits until then before its next try (jittered backoff, per row)...
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    # ...and is parked (left out, for an operator) after the relay's `park_after` refusals.
+    parked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class RelayLease(SQLModel, table=True):
+    """Which backend replica relays the outbox: one at a time, until `expires_at` (renewed on
+    every pass, held across no transaction); a holder that stalls or dies loses it then."""
+
+    __tablename__ = "relay_lease"
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

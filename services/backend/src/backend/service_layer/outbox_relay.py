@@ -1,22 +1,36 @@
 """The outbox relay: publishes committed events through the sidecar, in order, at least once.
 
-Rows go out in batches, one bulk publish per topic (a round trip per batch, not per event).
-Within a topic a user's events keep their commit order; a row Kafka refuses stays pending and
-is retried, so it may then arrive after a later event of the same user and topic. Consumers
-are built for that: their effects are keyed and once per event id.
+One relay at a time, on a lease: each pass takes or renews the row `outbox` of `relay_lease`
+for `lease` seconds in a short transaction of its own. Nothing is held across the publish: the
+pass reads a batch, its session closed, publishes (one bulk call per topic), then marks the
+rows in another short transaction. A holder that stalls (a half-open connection, a paused
+process) blocks the others only until its lease expires, never for a TCP keepalive.
 
-Each pass takes a transaction-scoped advisory lock, so with several backend replicas only one
-relays at a time and per-user order holds. A row is marked sent only after Dapr accepted it;
-a crash in between republishes it with the same CloudEvent id, which consumers deduplicate.
+A row is marked sent only after Dapr accepted it; a crash or a lost lease in between
+republishes it with the same CloudEvent id, which consumers deduplicate. Within a topic a
+user's events keep their commit order, except around a refused row: it waits its own backoff
+and may then arrive after a later event of the same user (consumers are built for that).
+
+A refused row (Kafka refused it, or the sidecar refused the topic) waits a jittered
+exponential backoff of its own, so the rows behind it go on; after `park_after` refusals
+(about 1.4 h of refusals with the defaults) it is parked: left out until an operator retries
+it (`POST /outbox/parked/retry`); `GET /outbox` and `backlog()` report the age of the oldest
+pending row and the parked count. A sidecar that cannot be reached refuses nothing: no row is
+counted and the whole relay backs off.
 """
 
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+import os
+import random
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, or_, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,7 +41,17 @@ from dapr_common.pubsub import CLOUDEVENT_JSON
 
 log = logging.getLogger("backend.outbox")
 
-_LOCK_KEY = 0x7D0_0B0C  # any constant shared by every backend replica
+LEASE_NAME = "outbox"
+_TAKE_LEASE = text(
+    """
+    INSERT INTO relay_lease (name, holder, expires_at)
+    VALUES (:name, :holder, now() + make_interval(secs => :seconds))
+    ON CONFLICT (name) DO UPDATE
+        SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+        WHERE relay_lease.holder = EXCLUDED.holder OR relay_lease.expires_at < now()
+    RETURNING holder
+    """
+)
 
 
 def cloud_event(row: OutboxEvent) -> dict[str, Any]:
@@ -43,6 +67,16 @@ def cloud_event(row: OutboxEvent) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What is waiting: rows to publish (and the age of the oldest, the figure to alert on)
+    and rows parked after too many refusals."""
+
+    pending: int
+    oldest_pending_seconds: float
+    parked: int
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -52,72 +86,166 @@ class OutboxRelay:
         batch: int = 100,
         poll_interval: float = 1.0,
         max_backoff: float = 30.0,
+        lease: float = 15.0,
+        retry_base: float = 1.0,
+        retry_cap: float = 300.0,
+        park_after: int = 12,
+        holder: str | None = None,
     ) -> None:
         self._sessions = sessions
         self._dapr = dapr
         self._batch = batch
         self._poll_interval = poll_interval
         self._max_backoff = max_backoff
+        self._lease = lease
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
+        self._park_after = park_after
+        self.holder = holder or f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
         """Something was committed: relay it now rather than at the next poll."""
         self._wake.set()
 
-    async def publish_pending(self) -> int:
-        """Publish up to one batch of pending rows in order; returns how many were sent.
-        Raises DaprError when the sidecar (or Kafka behind it) refuses: the rest waits."""
+    async def take_lease(self) -> bool:
+        """Take the relay's lease, or renew it; False while another relay holds it."""
         async with self._sessions() as session, session.begin():
-            locked = await session.exec(  # type: ignore[call-overload]
-                text("SELECT pg_try_advisory_xact_lock(:key)"), params={"key": _LOCK_KEY}
+            got = await session.exec(  # type: ignore[call-overload]
+                _TAKE_LEASE,
+                params={"name": LEASE_NAME, "holder": self.holder, "seconds": self._lease},
             )
-            if not locked.scalar():
-                return 0
+            return got.first() is not None
+
+    def _retry_delay(self, attempts: int) -> timedelta:
+        """Exponential in the row's refusals, capped, with ±50 % jitter."""
+        delay = min(self._retry_cap, self._retry_base * 2 ** max(attempts - 1, 0))
+        return timedelta(seconds=delay * random.uniform(0.5, 1.5))
+
+    async def publish_pending(self) -> int:
+        """Publish up to one batch of due rows in order; returns how many were sent. Raises
+        DaprError when every publish of the pass failed (the sidecar or Kafka is down)."""
+        if not await self.take_lease():
+            return 0
+        async with self._sessions() as session:
             pending = await session.exec(
                 select(OutboxEvent)
-                .where(col(OutboxEvent.sent_at).is_(None))
+                .where(
+                    col(OutboxEvent.sent_at).is_(None),
+                    col(OutboxEvent.parked_at).is_(None),
+                    or_(
+                        col(OutboxEvent.next_attempt_at).is_(None),
+                        col(OutboxEvent.next_attempt_at) <= func.now(),
+                    ),
+                )
                 .order_by(col(OutboxEvent.seq))
                 .limit(self._batch)
             )
             rows = list(pending.all())
-            sent = 0
-            failure: DaprError | None = None
-            # One bulk publish per topic, rows in commit order within it (Kafka keeps the
-            # order of one partition key's messages in a batch).
-            by_topic: dict[str, list[OutboxEvent]] = {}
+        if not rows:
+            return 0
+        # One bulk publish per topic, rows in commit order within it (Kafka keeps the order
+        # of one partition key's messages in a batch).
+        by_topic: dict[str, list[OutboxEvent]] = {}
+        for row in rows:
+            by_topic.setdefault(row.topic, []).append(row)
+        sent: list[str] = []
+        refused: dict[str, DaprError] = {}
+        unreachable: DaprError | None = None
+        for topic, group in by_topic.items():
+            try:
+                await self._dapr.pubsub.publish_bulk(
+                    topic,
+                    [
+                        BulkEntry(
+                            entry_id=row.id,
+                            event=cloud_event(row),
+                            content_type=CLOUDEVENT_JSON,
+                            metadata={"partitionKey": row.partition_key},
+                        )
+                        for row in group
+                    ],
+                )
+                sent += [row.id for row in group]
+            except BulkPublishFailed as exc:
+                if exc.status is None:  # no answer from the sidecar: nothing was refused
+                    unreachable = exc
+                    continue
+                # Unnamed failures (the whole call refused) refuse every row of the topic.
+                named = set(exc.failed) or {row.id for row in group}
+                sent += [row.id for row in group if row.id not in named]
+                refused.update({row.id: exc for row in group if row.id in named})
+        await self._mark(rows, sent, refused)
+        if unreachable is not None and not sent:
+            raise unreachable
+        return len(sent)
+
+    async def _mark(
+        self, rows: list[OutboxEvent], sent: list[str], refused: dict[str, DaprError]
+    ) -> None:
+        """Sent rows sent; refused ones one refusal more, their next try later, or parked."""
+        if not sent and not refused:
+            return
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            if sent:
+                await session.exec(
+                    update(OutboxEvent)
+                    .where(col(OutboxEvent.id).in_(sent))
+                    .values(sent_at=now)
+                    .execution_options(synchronize_session=False)
+                )
             for row in rows:
-                by_topic.setdefault(row.topic, []).append(row)
-            now = datetime.now(UTC)
-            for topic, group in by_topic.items():
-                try:
-                    await self._dapr.pubsub.publish_bulk(
-                        topic,
-                        [
-                            BulkEntry(
-                                entry_id=row.id,
-                                event=cloud_event(row),
-                                content_type=CLOUDEVENT_JSON,
-                                metadata={"partitionKey": row.partition_key},
-                            )
-                            for row in group
-                        ],
+                if row.id not in refused:
+                    continue
+                attempts = row.attempts + 1
+                parked = attempts >= self._park_after
+                if parked:
+                    log.error(
+                        "outbox: event %s (%s) parked after %d refusals: %s",
+                        row.id,
+                        row.topic,
+                        attempts,
+                        refused[row.id],
                     )
-                    refused: set[str] = set()
-                except BulkPublishFailed as exc:
-                    # Unnamed failures (the whole call refused) leave every row pending.
-                    refused = set(exc.failed) or {row.id for row in group}
-                    failure = exc
-                for row in group:
-                    if row.id in refused:
-                        row.attempts += 1
-                        row.last_error = str(failure)[:2000]
-                    else:
-                        row.sent_at = now
-                        sent += 1
-                    session.add(row)
-        if failure is not None:
-            raise failure
-        return sent
+                await session.exec(
+                    update(OutboxEvent)
+                    .where(col(OutboxEvent.id) == row.id)
+                    .values(
+                        attempts=attempts,
+                        last_error=str(refused[row.id])[:2000],
+                        next_attempt_at=now + self._retry_delay(attempts),
+                        parked_at=now if parked else None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+
+    async def backlog(self) -> Backlog:
+        async with self._sessions() as session:
+            result = await session.exec(  # type: ignore[call-overload]
+                text(
+                    "SELECT count(*) FILTER (WHERE parked_at IS NULL),"
+                    " coalesce(extract(epoch FROM now() - min(created_at)"
+                    " FILTER (WHERE parked_at IS NULL)), 0),"
+                    " count(*) FILTER (WHERE parked_at IS NOT NULL)"
+                    " FROM outbox WHERE sent_at IS NULL"
+                )
+            )
+            pending, oldest, parked = result.one()
+        return Backlog(int(pending), float(oldest), int(parked))
+
+    async def retry_parked(self) -> int:
+        """Every parked row back in line with its refusals forgotten; how many."""
+        async with self._sessions() as session, session.begin():
+            result = await session.exec(
+                update(OutboxEvent)
+                .where(col(OutboxEvent.sent_at).is_(None), col(OutboxEvent.parked_at).is_not(None))
+                .values(parked_at=None, attempts=0, next_attempt_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            retried = int(result.rowcount or 0)
+        self.wake()
+        return retried
 
     async def run(self) -> None:
         """Relay until cancelled, backing off while publishing fails."""
