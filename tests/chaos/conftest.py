@@ -1,7 +1,8 @@
-"""Fault scenarios on the real stack: a workload, a fault, recovery, and then the books.
+"""Fault scenarios on the real stack, at 2 replicas of every app (each its own uvicorn and
+daprd under the app's app-id, as in Kubernetes): a workload, a fault, recovery, then the books.
 
-Every scenario records one row (workload, fault, expected / delivered / duplicated effects,
-recovery time). The rows are printed at the end of the run and written to
+Every scenario records one row (workload, fault, replicas, expected / delivered / duplicated
+effects, recovery time). The rows are printed at the end of the run and written to
 bench/results/chaos.json and chaos.md.
 """
 
@@ -21,10 +22,19 @@ import httpx
 import pytest
 
 from devstack import processes, topology
-from devstack.stack import Stack
+from devstack.stack import Stack, replica_name
 from devstack.testing import RunningStack
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
+
+
+REPLICAS = 2
+
+
+@pytest.fixture(scope="session")
+def running_stack(replicated_stack: RunningStack) -> RunningStack:
+    """The suite's stack: `replicated_stack`, 2 replicas of every app."""
+    return replicated_stack
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Row:
     recovery_s: float
     notes: str = ""
     checks: dict[str, Any] = field(default_factory=dict)
+    replicas: int = REPLICAS
 
 
 ROWS: list[Row] = []
@@ -53,11 +64,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     tr = terminalreporter
     tr.section("chaos: the books after each fault")
-    header = f"{'scenario':<34}{'expected':>9}{'delivered':>10}{'duplicated':>11}{'recovery':>10}"
+    header = (
+        f"{'scenario':<40}{'replicas':>9}{'expected':>9}{'delivered':>10}{'duplicated':>11}"
+        f"{'recovery':>10}"
+    )
     tr.write_line(header)
     for r in ROWS:
         tr.write_line(
-            f"{r.scenario:<34}{r.expected:>9}{r.delivered:>10}{r.duplicated:>11}{r.recovery_s:>9.1f}s"
+            f"{r.scenario:<40}{r.replicas:>9}{r.expected:>9}{r.delivered:>10}{r.duplicated:>11}"
+            f"{r.recovery_s:>9.1f}s"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     when = datetime.now(UTC).isoformat(timespec="seconds")
@@ -71,11 +86,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         "each consumer's own store after recovery; recovery is from the end of the fault until",
         "the books balance (or the service answers again).",
         "",
-        "| scenario | workload | fault | expected | delivered | duplicated | recovery |",
-        "|---|---|---|---|---|---|---|",
+        "| scenario | workload | fault | replicas | expected | delivered | duplicated | recovery |",
+        "|---|---|---|---|---|---|---|---|",
         *(
-            f"| {r.scenario} | {r.workload} | {r.fault} | {r.expected} | {r.delivered} | "
-            f"{r.duplicated} | {r.recovery_s:.1f} s |"
+            f"| {r.scenario} | {r.workload} | {r.fault} | {r.replicas} | {r.expected} | "
+            f"{r.delivered} | {r.duplicated} | {r.recovery_s:.1f} s |"
             for r in ROWS
         ),
     ]
@@ -99,9 +114,23 @@ def kill(stack: Stack, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
     assert not running.alive(), f"{name} did not exit"
 
 
-def start(stack: Stack, name: str) -> None:
-    spec = topology.spec(stack, name)
-    processes.wait_ready(spec, processes.start(spec, stack.table))
+def start(stack: Stack, *names: str) -> None:
+    """Start the processes `names` together, then wait until each is ready (an app and its
+    sidecar wait on each other)."""
+    specs = [topology.spec(stack, name) for name in names]
+    running = [processes.start(spec, stack.table) for spec in specs]
+    for spec, proc in zip(specs, running, strict=True):
+        processes.wait_ready(spec, proc)
+
+
+def every_replica(stack: Stack, name: str) -> list[str]:
+    """`name` (an app, or `daprd-` and an app) in each replica: the whole app's processes;
+    any other process: itself."""
+    app_id = name.removeprefix("daprd-")
+    if app_id not in stack.ports.apps:
+        return [name]
+    prefix = "daprd-" if name.startswith("daprd-") else ""
+    return [prefix + replica_name(app_id, i) for i in range(stack.replicas)]
 
 
 # ---- the product, from outside --------------------------------------------------------------
@@ -120,7 +149,7 @@ def sign_up(backend: httpx.Client) -> User:
 
 
 def create_tasks(
-    base_url: str,
+    base_url: str | list[str],
     user: User,
     count: int,
     complete_every: int = 0,
@@ -128,37 +157,53 @@ def create_tasks(
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[list[str], list[str]]:
     """`count` tasks (every `complete_every`-th completed at once); the ids the API accepted.
-    A request that fails is retried until it succeeds: the API must not lose an accepted write."""
+    With several backend URLs (its replicas), requests go round them as a load balancer's
+    would, and one that fails is retried on the next. A request that fails is retried until it
+    succeeds: the API must not lose an accepted write."""
     created: list[str] = []
     completed: list[str] = []
+    urls = [base_url] if isinstance(base_url, str) else base_url
     limits = httpx.Limits(max_connections=workers)
-    # One client for every worker (httpx.Client is thread-safe): connections are reused.
-    client = httpx.Client(base_url=base_url, timeout=30.0, headers=user.auth, limits=limits)
+    # One client per URL for every worker (httpx.Client is thread-safe): connections reused.
+    clients = [
+        httpx.Client(base_url=url, timeout=30.0, headers=user.auth, limits=limits) for url in urls
+    ]
 
-    def until_accepted(path: str, body: dict[str, Any] | None, accepted: int) -> httpx.Response:
+    def until_accepted(
+        path: str, body: dict[str, Any] | None, accepted: int, turn: int
+    ) -> httpx.Response:
         while True:
+            client = clients[turn % len(clients)]
             try:
                 answer = client.post(path, json=body)
             except httpx.TransportError:
+                turn += 1
                 time.sleep(0.5)
                 continue
             if answer.status_code == accepted:
                 return answer
             assert answer.status_code in (502, 503), answer.text
+            turn += 1
             time.sleep(0.5)
 
     def one(i: int) -> None:
-        answer = until_accepted("/api/tasks", {"title": f"chaos {i}", "tags": ["chaos"]}, 201)
+        answer = until_accepted(
+            "/api/tasks", {"title": f"chaos {i}", "tags": ["chaos"]}, 201, turn=i
+        )
         tid = answer.json()["id"]
         created.append(tid)
         if complete_every and i % complete_every == 0:
-            until_accepted(f"/api/tasks/{tid}/complete", None, 200)
+            until_accepted(f"/api/tasks/{tid}/complete", None, 200, turn=i + 1)
             completed.append(tid)
         if on_progress:
             on_progress(len(created))
 
-    with client, ThreadPoolExecutor(workers) as pool:
-        list(pool.map(one, range(count)))
+    try:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, range(count)))
+    finally:
+        for client in clients:
+            client.close()
     return created, completed
 
 
@@ -230,6 +275,12 @@ def balance(
 @pytest.fixture
 def backend_url(running_stack: RunningStack) -> str:
     return str(running_stack.endpoints["apps"]["backend"]["app_url"])
+
+
+@pytest.fixture
+def backend_urls(running_stack: RunningStack) -> list[str]:
+    """Every backend replica's URL: the workload goes round them, as through a Service."""
+    return [str(r["app_url"]) for r in running_stack.endpoints["apps"]["backend"]["replicas"]]
 
 
 @pytest.fixture

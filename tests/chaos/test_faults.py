@@ -1,5 +1,7 @@
-"""Eight faults on the real stack; after each, the books must balance: every effect expected
-is there once, none twice, and the time to recover is recorded (see conftest.py)."""
+"""Ten faults on the real stack at 2 replicas of every app; after each, the books must balance:
+every effect expected is there once, none twice, and the time to recover is recorded (see
+conftest.py). A fault on an app hits every replica of it (the app is down), unless the
+scenario says one replica."""
 
 import json
 import signal
@@ -12,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from devstack.stack import replica_name
 from devstack.testing import RunningStack
 
-from .conftest import Row, User, balance, create_tasks, kill, sign_up, start
+from .conftest import Row, User, balance, create_tasks, every_replica, kill, sign_up, start
 
 pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
 SETTLE = 180.0  # the longest a scenario may take to balance its books after the fault
@@ -22,26 +25,28 @@ SETTLE = 180.0  # the longest a scenario may take to balance its books after the
 
 def fault_during(
     running_stack: RunningStack,
-    backend_url: str,
-    name: str,
+    backend_urls: list[str],
+    names: list[str],
     count: int,
     after: int,
     down_for: float,
     complete_every: int = 5,
 ) -> tuple[list[str], list[str], float, User]:
-    """Create `count` tasks; once `after` are accepted, SIGKILL process `name`, restart it
-    `down_for` seconds later. Returns the ids, the moment of the restart and the user."""
+    """Create `count` tasks through every backend replica; once `after` are accepted, SIGKILL
+    the processes `names` together, restart them `down_for` seconds later. Returns the ids, the
+    moment of the restart and the user."""
     stack = running_stack.stack
-    with httpx.Client(base_url=backend_url, timeout=30.0) as backend:
+    with httpx.Client(base_url=backend_urls[0], timeout=30.0) as backend:
         user = sign_up(backend)
     restarted = threading.Event()
     restarted_at = [0.0]
     started = threading.Event()
 
     def fault() -> None:
-        kill(stack, name)
+        for name in names:
+            kill(stack, name)
         time.sleep(down_for)
-        start(stack, name)
+        start(stack, *names)
         restarted_at[0] = time.monotonic()
         restarted.set()
 
@@ -51,33 +56,36 @@ def fault_during(
             threading.Thread(target=fault, daemon=True).start()
 
     created, completed = create_tasks(
-        backend_url, user, count, complete_every=complete_every, on_progress=progress
+        backend_urls, user, count, complete_every=complete_every, on_progress=progress
     )
-    assert restarted.wait(120), f"{name} did not come back"
+    assert restarted.wait(120), f"{', '.join(names)} did not come back"
     return created, completed, restarted_at[0], user
 
 
 def killed_mid_stream(
     running_stack: RunningStack,
-    backend_url: str,
+    backend_urls: list[str],
     book: Callable[[Row], None],
     scenario: str,
-    name: str,
+    names: str | list[str],
     count: int,
     after: int,
     down_for: float,
 ) -> None:
-    """`count` creates (every 5th completed); process `name` SIGKILLed once `after` are
-    accepted and restarted `down_for` s later; then the books, booked and asserted."""
+    """`count` creates (every 5th completed); the processes `names` (a name: every replica of
+    it) SIGKILLed once `after` are accepted and restarted `down_for` s later; then the books,
+    booked and asserted."""
+    stack = running_stack.stack
+    victims = every_replica(stack, names) if isinstance(names, str) else names
     created, completed, restarted_at, user = fault_during(
-        running_stack, backend_url, name, count, after, down_for
+        running_stack, backend_urls, victims, count, after, down_for
     )
     b, _ = balance(running_stack, user, created, completed, SETTLE)
     book(
         Row(
             scenario,
             f"{count} creates, {len(completed)} completes",
-            f"{name} SIGKILL at {after}, restart {down_for:g} s later",
+            f"{' + '.join(victims)} SIGKILL at {after}, restart {down_for:g} s later",
             b.expected,
             b.delivered,
             b.duplicated,
@@ -90,19 +98,19 @@ def killed_mid_stream(
 
 
 def test_1_kafka_broker_killed_mid_stream(
-    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
 ) -> None:
     killed_mid_stream(
-        running_stack, backend_url, book, "1 Kafka broker SIGKILL", "kafka", 500, 100, 10
+        running_stack, backend_urls, book, "1 Kafka broker SIGKILL", "kafka", 500, 100, 10
     )
 
 
 def test_2_notification_service_killed(
-    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
 ) -> None:
     killed_mid_stream(
         running_stack,
-        backend_url,
+        backend_urls,
         book,
         "2 notification-service SIGKILL",
         "notification-service",
@@ -113,11 +121,11 @@ def test_2_notification_service_killed(
 
 
 def test_3_notification_sidecar_killed(
-    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
 ) -> None:
     killed_mid_stream(
         running_stack,
-        backend_url,
+        backend_urls,
         book,
         "3 notification daprd SIGKILL",
         "daprd-notification-service",
@@ -128,12 +136,12 @@ def test_3_notification_sidecar_killed(
 
 
 def test_4_backend_killed_mid_stream(
-    running_stack: RunningStack, backend_url: str, book: Callable[[Row], None]
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
 ) -> None:
     """Between commits and publishes there is always an outbox backlog under load: the kill
     lands in it; the restarted relay publishes what was committed, once."""
     killed_mid_stream(
-        running_stack, backend_url, book, "4 backend SIGKILL (outbox)", "backend", 200, 50, 2
+        running_stack, backend_urls, book, "4 backend SIGKILL (outbox)", "backend", 200, 50, 2
     )
 
 
@@ -303,3 +311,81 @@ def test_8_scheduler_restarted(
         )
     )
     assert len(reminders) == 1
+
+
+def test_9_one_replica_of_each_app_killed_mid_stream(
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
+) -> None:
+    """The second replica of every app and its sidecar SIGKILLed together mid-stream (a node
+    lost): the first replicas carry on, the consumer groups rebalance onto them, the relay's
+    lease moves if the dead one held it; restarted 3 s later."""
+    stack = running_stack.stack
+    second = [
+        name
+        for app_id in stack.ports.apps
+        for name in (f"daprd-{replica_name(app_id, 1)}", replica_name(app_id, 1))
+    ]
+    killed_mid_stream(
+        running_stack,
+        backend_urls,
+        book,
+        "9 one replica of each app SIGKILL",
+        second,
+        300,
+        60,
+        3,
+    )
+
+
+def test_10_rolling_restart_of_every_replica_under_load(
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
+) -> None:
+    """Every replica of every app restarted one at a time (SIGTERM to its sidecar, then to the
+    app, then both started and ready before the next), as a rollout does, while tasks are
+    created through every backend replica."""
+    stack = running_stack.stack
+    with httpx.Client(base_url=backend_urls[0], timeout=30.0) as backend:
+        user = sign_up(backend)
+    order = [replica_name(app_id, i) for app_id in stack.ports.apps for i in range(stack.replicas)]
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def roll() -> None:
+        # The pod hand-off's order: the sidecar stops first (callers move to the other
+        # replica), then the app; both start together (each waits on the other).
+        try:
+            for name in order:
+                kill(stack, f"daprd-{name}", signal.SIGTERM)
+                kill(stack, name, signal.SIGTERM)
+                start(stack, name, f"daprd-{name}")
+        except BaseException as exc:  # reported by the test thread
+            failures.append(exc)
+        finally:
+            done.set()
+
+    roller = threading.Thread(target=roll, daemon=True)
+    roller.start()
+    created: list[str] = []
+    completed: list[str] = []
+    while not done.is_set():  # load for as long as the roll lasts
+        more, finished_ones = create_tasks(backend_urls, user, 40, complete_every=5)
+        created += more
+        completed += finished_ones
+    roller.join(10)
+    assert not failures, failures
+    finished = time.monotonic()
+    b, _ = balance(running_stack, user, created, completed, SETTLE)
+    book(
+        Row(
+            "10 rolling restart, every replica",
+            f"{len(created)} creates, {len(completed)} completes",
+            f"SIGTERM + restart, one replica at a time ({len(order)})",
+            b.expected,
+            b.delivered,
+            b.duplicated,
+            time.monotonic() - finished,
+            checks=b.details,
+        )
+    )
+    assert b.delivered == b.expected, b.details
+    assert b.duplicated == 0, b.details
