@@ -217,10 +217,11 @@ def sidecar(
     if ap is not None:
         # A product app's health gates its subscriptions: while it is down, its sidecar
         # stops taking messages instead of failing them toward the dead-letter topic.
-        # 5 failed probes 2 s apart (10 s; k8s: 3 x 5 s): a quick restart is carried by
-        # the inbound retry (about 80 s, components/resiliency.yaml) without flipping the
+        # 15 failed probes 2 s apart (30 s; k8s: 6 x 5 s): a restart is carried by the
+        # inbound retry (about 80 s, components/resiliency.yaml) without flipping the
         # health, because a flip while a delivery is being retried can leave the Kafka
-        # consumer stalled (dapr/components-contrib#4349, seen here in the chaos suite).
+        # consumer stalled (dapr/components-contrib#4349, seen here in the chaos suite: at
+        # 10 s, a restart under a heavy build's load took 11 s, flipped, and stalled).
         argv += [
             "--enable-app-health-check",
             "--app-health-check-path",
@@ -228,7 +229,7 @@ def sidecar(
             "--app-health-probe-interval",
             "2",
             "--app-health-threshold",
-            "5",
+            "15",
         ]
     if control_plane:
         argv += [
