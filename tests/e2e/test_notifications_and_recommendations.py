@@ -241,7 +241,7 @@ def test_bad_requests_of_one_user_keep_notifications_available_to_all(
 ) -> None:
     """Dapr counts every non-2xx answer of an invoked app as a failure of that app: it retries
     it unless the retry policy's `matching` excludes it, and counts it toward the circuit
-    breaker (5 consecutive failures in components/resiliency.yaml), which then refuses every
+    breaker (5 consecutive failures in components/resiliency-invocation.yaml), which then refuses every
     call to the app for 15 s. So what a user can provoke on purpose, such as marking a
     notification that does not exist as read, is a 2xx between the apps and a 404 only at the
     backend's edge."""

@@ -385,11 +385,14 @@ def cross_check(objs: list[Obj], overlay: str) -> list[str]:
         for key in ("tracing", "metrics"):
             if key not in configuration["spec"]:
                 err(f"Configuration/{app.app_id}: no {key}")
-    local_resiliency = _local_resource("resiliency.yaml")
     resiliencies = _by_kind(objs, "Resiliency")
-    ours_resiliency = resiliencies.get(local_resiliency["metadata"]["name"])
-    if ours_resiliency is None or ours_resiliency["spec"] != local_resiliency["spec"]:
-        err("Resiliency: differs from components/resiliency.yaml")
+    for file in ("resiliency.yaml", "resiliency-invocation.yaml"):
+        local_resiliency = _local_resource(file)
+        ours_resiliency = resiliencies.get(local_resiliency["metadata"]["name"])
+        if ours_resiliency is None or any(
+            ours_resiliency.get(key) != local_resiliency.get(key) for key in ("spec", "scopes")
+        ):
+            err(f"Resiliency: differs from components/{file}")
 
     if overlay == "prod" and secrets:
         err(f"prod renders Secrets {sorted(secrets)}: production secrets are not generated")

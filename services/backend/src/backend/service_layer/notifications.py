@@ -20,7 +20,7 @@ async def mark_read(dapr: DaprClient, user_id: str, notification_id: str) -> Non
         "notification-service", f"users/{user_id}/notifications/{notification_id}/read"
     )
     # Not found comes back as `marked: false`, not a 404, so that no user can open the
-    # circuit breaker to notification-service for everyone (components/resiliency.yaml).
+    # circuit breaker to notification-service for everyone (components/resiliency-invocation.yaml).
     if not isinstance(outcome, dict) or not isinstance(outcome.get("marked"), bool):
         raise InvocationFailed(
             f"invoke notification-service/read: it answered {outcome!r}", status=200
