@@ -113,11 +113,11 @@ async def test_a_topic_refused_for_good_does_not_hold_back_the_others(
     assert all(r.attempts >= 1 and r.next_attempt_at is not None for r in waiting)
     assert "ERR_PUBSUB_FORBIDDEN" in (waiting[0].last_error or "")
     relay = OutboxRelay(sessions, dapr, retry_base=0.05, retry_cap=0.05, park_after=3)
-    for _ in range(20):  # each row: three refusals 0.05 s apart, then parked
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20  # each row: its first backoff (~1 s), two refusals more, parked
+    while loop.time() < deadline and (await relay.backlog()).parked < 150:
         await relay.publish_pending()
-        await asyncio.sleep(0.06)
-        if (await relay.backlog()).parked == 150:
-            break
+        await asyncio.sleep(0.1)
     assert await relay.backlog() == type(backlog)(pending=0, oldest_pending_seconds=0, parked=150)
     calls_when_parked = refused_route.call_count
     await relay.publish_pending()
