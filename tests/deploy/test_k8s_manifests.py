@@ -205,6 +205,10 @@ MUTATIONS: dict[str, tuple[Callable[[list[Obj]], None], str]] = {
         ),
         "not spread over kubernetes.io/hostname",
     ),
+    "more connections than PostgreSQL takes": (
+        lambda o: _find(o, "ConfigMap", "todo-infra")["data"].update(POSTGRES_POOL_SIZE="40"),
+        "PostgreSQL connections: backend 2 x 40",
+    ),
     "wrong namespace": (
         lambda o: _find(o, "Component", "statestore")["metadata"].update(namespace="default"),
         "namespace default",

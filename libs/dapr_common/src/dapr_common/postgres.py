@@ -51,7 +51,10 @@ class PostgresSettings(BaseSettings):
     postgres_db: str = "postgres"
     postgres_user: str = "todo"
     postgres_password_secret: str = "postgres-password"
-    postgres_pool_size: int = 10
+    # Connections per process, never more (no overflow): with backend at its HPA maximum (10)
+    # and notification-service's 2 replicas, 12 x 6 = 72 stay under PostgreSQL's default
+    # max_connections (100, 3 of them reserved); tests/deploy checks the sum.
+    postgres_pool_size: int = 6
 
     def database_url(self, password: str) -> URL:
         return URL.create(
@@ -64,11 +67,12 @@ class PostgresSettings(BaseSettings):
         )
 
 
-def make_engine(url: URL | str, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: URL | str, pool_size: int = 6) -> AsyncEngine:
     # Bounded waits: while the database is down a request fails in seconds, it does not hang.
     return create_async_engine(
         url,
         pool_size=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 15},

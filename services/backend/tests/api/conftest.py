@@ -78,6 +78,16 @@ class Api:
 
 @pytest.fixture
 def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
+    yield from _api(running_stack, api_database)
+
+
+@pytest.fixture
+def small_pool_api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
+    """The same, with a pool of 2 connections."""
+    yield from _api(running_stack, api_database, postgres_pool_size=2)
+
+
+def _api(running_stack: RunningStack, api_database: str, **settings: Any) -> Iterator[Api]:
     pg = running_stack.endpoints["infra"]["postgres"]
     with FakeSidecar(assert_all_called=False) as sidecar:
         sidecar.get("/v1.0/healthz/outbound").respond(204)
@@ -99,7 +109,7 @@ def api(running_stack: RunningStack, api_database: str) -> Iterator[Api]:
         )
         app = create_app(
             DaprSettings(app_id="backend", dapr_http_endpoint=sidecar.url),
-            BackendSettings(postgres_port=pg["port"], postgres_db=api_database),
+            BackendSettings(postgres_port=pg["port"], postgres_db=api_database, **settings),
         )
         with TestClient(app) as client:
             yield Api(client, sidecar)

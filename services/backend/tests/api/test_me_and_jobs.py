@@ -1,5 +1,7 @@
 """Preferences, recommendations, notifications and the scheduler's callbacks."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,6 +92,31 @@ def test_recommendations_send_the_users_open_tasks(api: Api) -> None:
     assert answer.status_code == 200
     sent = route.last.json()
     assert sent["limit"] == 3 and [t["title"] for t in sent["tasks"]] == ["a"]
+
+
+def test_a_slow_callee_does_not_drain_the_connection_pool(small_pool_api: Api) -> None:
+    """Issue #15, fault 6: with a pool of 2 connections, 4 recommendation requests wait 8 s
+    each on a slow ai-service; meanwhile a database route of the same replica still answers
+    (holding a connection across the call, they would take both and it would wait out the
+    pool's 5 s timeout: 503)."""
+    api = small_pool_api
+    _, auth = api.new_user()
+    api.sidecar.post("/v1.0/invoke/ai-service/method/get-recommendations").respond(
+        200, json={"items": []}, delay=8
+    )
+    slow = [
+        threading.Thread(
+            target=api.client.get, args=("/api/me/recommendations",), kwargs={"headers": auth}
+        )
+        for _ in range(4)
+    ]
+    for thread in slow:
+        thread.start()
+    time.sleep(1.0)  # all four are waiting on ai-service
+    listed = api.client.get("/api/tasks?status=all", headers=auth)  # not the cache
+    for thread in slow:
+        thread.join(30)
+    assert listed.status_code == 200, listed.text
 
 
 def test_a_callee_that_is_down_is_a_503(api: Api) -> None:

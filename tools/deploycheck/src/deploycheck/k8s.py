@@ -233,6 +233,38 @@ def _scale_errors(where: str, deployment: Obj, objs: list[Obj]) -> list[str]:
     return errors
 
 
+# PostgreSQL's default max_connections (the in-cluster one runs with it; prod's is assumed to),
+# less the 3 it keeps for superusers.
+MAX_CONNECTIONS = 100 - 3
+
+
+def _connection_budget_errors(objs: list[Obj]) -> list[str]:
+    """Every pooled connection the overlay can open at once (each database app's pool times
+    its most replicas: an HPA's maximum, else its count) fits PostgreSQL's limit."""
+    config = _by_kind(objs, "ConfigMap").get("todo-infra", {}).get("data", {})
+    if "POSTGRES_POOL_SIZE" not in config:
+        return ["ConfigMap/todo-infra: no POSTGRES_POOL_SIZE (the apps' pool per process)"]
+    pool = int(config["POSTGRES_POOL_SIZE"])
+    hpa_max = {
+        hpa["spec"]["scaleTargetRef"]["name"]: int(hpa["spec"]["maxReplicas"])
+        for hpa in _by_kind(objs, "HorizontalPodAutoscaler").values()
+    }
+    total, parts = 0, []
+    for name, deployment in _by_kind(objs, "Deployment").items():
+        containers = deployment["spec"]["template"]["spec"].get("containers", [])
+        if not any(e.get("name") == "POSTGRES_DB" for c in containers for e in c.get("env", [])):
+            continue
+        replicas = hpa_max.get(name, int(deployment["spec"].get("replicas", 1)))
+        total += replicas * pool
+        parts.append(f"{name} {replicas} x {pool}")
+    if total > MAX_CONNECTIONS:
+        return [
+            f"PostgreSQL connections: {' + '.join(parts)} = {total} > {MAX_CONNECTIONS} "
+            "(max_connections 100 less 3 reserved)"
+        ]
+    return []
+
+
 def cross_check(objs: list[Obj], overlay: str) -> list[str]:
     errors: list[str] = []
     err = errors.append
@@ -385,6 +417,7 @@ def cross_check(objs: list[Obj], overlay: str) -> list[str]:
         for key in ("tracing", "metrics"):
             if key not in configuration["spec"]:
                 err(f"Configuration/{app.app_id}: no {key}")
+    errors.extend(_connection_budget_errors(objs))
     resiliencies = _by_kind(objs, "Resiliency")
     for file in ("resiliency.yaml", "resiliency-invocation.yaml"):
         local_resiliency = _local_resource(file)

@@ -52,7 +52,11 @@ CurrentUserId = Annotated[str, Depends(current_user_id)]
 
 
 async def user_of(session: AsyncSession, user_id: str) -> User:
+    """The user, read in a transaction ended at once: the request's pooled connection goes
+    back to the pool before the route calls anything over the network (a sidecar, another
+    app); the session takes one again for its next query."""
     user = await session.get(User, user_id)
+    await session.commit()
     if user is None:
         raise _UNAUTHORIZED
     return user

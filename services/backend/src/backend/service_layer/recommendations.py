@@ -21,6 +21,7 @@ async def recommend(session: AsyncSession, dapr: DaprClient, user: User, limit: 
             .limit(MAX_TASKS)
         )
     ).all()
+    await session.commit()  # the connection back to the pool before the (up to 10 s) call
     body = {
         "userId": user.id,
         "timezone": user.timezone,

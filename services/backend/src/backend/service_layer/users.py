@@ -52,6 +52,7 @@ async def log_in(
     if not await guard.reserve(email):
         raise TooManyFailedLogins(int(guard.window.total_seconds()))
     user = (await session.exec(select(User).where(User.email == email))).first()
+    await session.commit()  # no connection held across the password check and the store
     # An unknown email costs the same check as a wrong password.
     matches = await verify_password(command.password, user.password_hash if user else None)
     if user is None or not matches:

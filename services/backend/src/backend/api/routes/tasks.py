@@ -70,6 +70,7 @@ async def list_(
         return TaskPage.model_validate(hit)
     user = await user_of(session, user_id)
     items, next_cursor = await tasks.list_tasks(session, user, query, _now())
+    await session.commit()  # the connection back to the pool before the cache fill
     page = TaskPage(items=[TaskPublic.of(t) for t in items], next_cursor=next_cursor)
     if query == default:
         response.headers["X-Cache"] = "miss"
