@@ -1,4 +1,4 @@
-"""Ten faults on the real stack at 2 replicas of every app; after each, the books must balance:
+"""Eleven faults on the real stack at 2 replicas of every app; after each, the books must balance:
 every effect expected is there once, none twice, and the time to recover is recorded (see
 conftest.py). A fault on an app hits every replica of it (the app is down), unless the
 scenario says one replica."""
@@ -389,3 +389,53 @@ def test_10_rolling_restart_of_every_replica_under_load(
     )
     assert b.delivered == b.expected, b.details
     assert b.duplicated == 0, b.details
+
+
+def test_11_notification_service_down_across_a_reminders_time(
+    running_stack: RunningStack, backend: httpx.Client, book: Callable[[Row], None]
+) -> None:
+    """Every notification-service replica killed 5 s before a reminder's time and restarted
+    25 s later: the scheduler's retries (every 10 s for 15 min) deliver it, once. With the
+    scheduler's default (3 tries 1 s apart) it was lost."""
+    stack = running_stack.stack
+    user = sign_up(backend)
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=90)
+    remind_at = due - timedelta(minutes=1)
+    task = backend.post(
+        "/api/tasks",
+        json={"title": "reminded late", "due_at": due.isoformat(), "remind_before_minutes": 1},
+        headers=user.auth,
+    ).json()
+    apps = every_replica(stack, "notification-service")
+    time.sleep(max(0.0, (remind_at - datetime.now(UTC)).total_seconds() - 5))
+    for name in apps:
+        kill(stack, name)
+    time.sleep(30)
+    start(stack, *apps)
+    restarted = time.monotonic()
+    while True:
+        answer = backend.get("/api/me/notifications", headers=user.auth)
+        items = answer.json()["items"] if answer.status_code == 200 else []
+        reminders = [n for n in items if n["type"] == "reminder" and n["taskId"] == task["id"]]
+        if reminders:
+            break
+        assert time.monotonic() - restarted < 90, "the reminder was lost"
+        time.sleep(1)
+    late = (datetime.now(UTC) - remind_at).total_seconds()
+    recovery = time.monotonic() - restarted
+    time.sleep(15)  # a later retry must not make a second one
+    items = backend.get("/api/me/notifications", headers=user.auth).json()["items"]
+    reminders = [n for n in items if n["type"] == "reminder" and n["taskId"] == task["id"]]
+    book(
+        Row(
+            "11 notification-service down at a reminder",
+            "1 reminder",
+            "every replica SIGKILL 5 s before its time, restart 30 s later",
+            1,
+            len(reminders),
+            len(reminders) - 1,
+            recovery,
+            notes=f"delivered {late:.0f} s after its time",
+        )
+    )
+    assert len(reminders) == 1

@@ -34,6 +34,7 @@ def test_preferences_default_then_saved_for_good_with_digest_job(api: Api) -> No
     assert answer.status_code == 200 and answer.json() == prefs
     assert job.last.json()["schedule"] == "CRON_TZ=Europe/Paris 0 30 7 * * *"
     assert job.last.json()["overwrite"] is True
+    assert job.last.json()["failurePolicy"] == {"constant": {"interval": "10s", "maxRetries": 90}}
     (item,) = save.last.json()
     assert item["key"] == f"prefs-{user['id']}" and item["value"] == prefs
     # no TTL (issue #15, fault 3): settings nobody touched for a month stay, and so does the digest

@@ -51,6 +51,8 @@ def test_create_schedules_the_reminder_and_writes_the_event(
     call = next(c for c in job.calls if c.path == f"/v1.0/jobs/reminder-{task['id']}")
     assert datetime.fromisoformat(call.json()["dueTime"]) == SOON - timedelta(minutes=30)
     assert call.json()["overwrite"] is True and call.json()["data"]["taskId"] == task["id"]
+    # a firing the callback fails is tried every 10 s for 15 min (issue #15, fault 9)
+    assert call.json()["failurePolicy"] == {"constant": {"interval": "10s", "maxRetries": 90}}
     rows = query(
         running_stack,
         api_database,

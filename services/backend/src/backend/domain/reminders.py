@@ -5,6 +5,11 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 DEFAULT_REMIND_BEFORE_MINUTES = 30
+# A firing the callback fails (notification-service unreachable, its breaker open, a database
+# blip) is tried again every 10 s for 15 minutes; the idempotency key of a firing makes the
+# tries one notification. (The scheduler's default: 3 tries 1 s apart, about 3 s.)
+JOB_RETRY_INTERVAL = timedelta(seconds=10)
+JOB_RETRIES = 90
 
 
 class JobData(BaseModel):

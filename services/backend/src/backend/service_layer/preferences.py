@@ -6,6 +6,7 @@ from backend.db.models import User
 from backend.domain.preferences import Preferences
 from backend.domain.reminders import digest_job_name, digest_schedule
 from backend.service_layer.errors import JobsUnavailable
+from backend.service_layer.job_policy import JOB_FAILURE_POLICY
 from dapr_common import DaprClient, DaprError
 
 
@@ -48,6 +49,7 @@ async def put_preferences(dapr: DaprClient, user: User, prefs: Preferences) -> P
                 schedule=digest_schedule(prefs.digest_time, prefs.timezone),
                 data={"userId": user.id},
                 overwrite=True,
+                failure_policy=JOB_FAILURE_POLICY,
             )
         else:
             await dapr.jobs.delete(name)

@@ -23,6 +23,7 @@ from backend.domain.reminders import (
 from backend.service_layer import preferences
 from backend.service_layer.commands import CreateTask, UpdateTask
 from backend.service_layer.errors import JobsUnavailable, StaleTask, TaskNotFound
+from backend.service_layer.job_policy import JOB_FAILURE_POLICY
 from backend.service_layer.unit_of_work import UnitOfWork
 from dapr_common import DaprClient, DaprError
 
@@ -57,6 +58,7 @@ async def sync_reminder(dapr: DaprClient, task: Task, now: datetime) -> None:
                 due_time=at,
                 data={"taskId": task.id, "dueAt": task.due_at.isoformat()},
                 overwrite=True,
+                failure_policy=JOB_FAILURE_POLICY,
             )
     except DaprError as exc:
         raise JobsUnavailable(str(exc)) from exc
