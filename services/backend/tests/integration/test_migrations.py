@@ -110,6 +110,23 @@ async def test_the_app_serves_on_a_schema_a_newer_release_migrated(
         await engine.dispose()
 
 
+def test_the_release_before_a_column_can_still_write_on_the_new_schema(
+    running_stack: RunningStack, scratch_db: str
+) -> None:
+    """Expand/contract (issue #15, fault 5): at the head, a user inserted as the code of 0001
+    wrote it (no channels column) is accepted, with the default channels."""
+    assert migrate(running_stack, scratch_db, "upgrade").returncode == 0
+    psql(
+        running_stack,
+        "INSERT INTO users (id, email, password_hash, display_name, timezone, created_at) "
+        "VALUES ('u-old', 'old@example.com', 'x', 'Old', 'UTC', now())",
+        scratch_db,
+    )
+    assert psql(running_stack, "SELECT channels FROM users WHERE id = 'u-old'", scratch_db) == (
+        "{in-app}"
+    )
+
+
 def test_replicas_migrating_at_once_take_turns(
     running_stack: RunningStack, scratch_db: str
 ) -> None:

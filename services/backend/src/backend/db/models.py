@@ -34,7 +34,9 @@ class User(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     # How the user wants to be told things, until preferences say otherwise.
     channels: list[str] = Field(
-        default_factory=lambda: ["in-app"], sa_column=Column(ARRAY(String(10)), nullable=False)
+        default_factory=lambda: ["in-app"],
+        # The server default too: a release that predates the column can still insert users.
+        sa_column=Column(ARRAY(String(10)), nullable=False, server_default="{in-app}"),
     )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
