@@ -4,7 +4,8 @@ One relay at a time, on a lease: each pass takes or renews the row `outbox` of `
 for `lease` seconds in a short transaction of its own. Nothing is held across the publish: the
 pass reads a batch, its session closed, publishes (one bulk call per topic), then marks the
 rows in another short transaction. A holder that stalls (a half-open connection, a paused
-process) blocks the others only until its lease expires, never for a TCP keepalive.
+process) blocks the others only until its lease expires, never for a TCP keepalive; one that
+stops gives the lease up (`release_lease`), so the next takes over at once.
 
 A row is marked sent only after Dapr accepted it; a crash or a lost lease in between
 republishes it with the same CloudEvent id, which consumers deduplicate. Within a topic a
@@ -116,6 +117,15 @@ class OutboxRelay:
                 params={"name": LEASE_NAME, "holder": self.holder, "seconds": self._lease},
             )
             return got.first() is not None
+
+    async def release_lease(self) -> None:
+        """Give the lease up (this relay is stopping): another replica takes over at its next
+        pass instead of when the lease would have expired."""
+        async with self._sessions() as session, session.begin():
+            await session.exec(  # type: ignore[call-overload]
+                text("DELETE FROM relay_lease WHERE name = :name AND holder = :holder"),
+                params={"name": LEASE_NAME, "holder": self.holder},
+            )
 
     def _retry_delay(self, attempts: int) -> timedelta:
         """Exponential in the row's refusals, capped, with ±50 % jitter."""
