@@ -395,7 +395,7 @@ def test_11_notification_service_down_across_a_reminders_time(
     running_stack: RunningStack, backend: httpx.Client, book: Callable[[Row], None]
 ) -> None:
     """Every notification-service replica killed 5 s before a reminder's time and restarted
-    25 s later: the scheduler's retries (every 10 s for 15 min) deliver it, once. With the
+    30 s later: the scheduler's retries (every 10 s for 15 min) deliver it, once. With the
     scheduler's default (3 tries 1 s apart) it was lost."""
     stack = running_stack.stack
     user = sign_up(backend)

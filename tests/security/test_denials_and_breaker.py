@@ -8,7 +8,7 @@ import pytest
 from devstack.testing import RunningStack
 
 pytestmark = pytest.mark.integration
-IN_A_ROW = 12  # more than the breaker's trip count (components/resiliency.yaml: 5)
+IN_A_ROW = 12  # more than the breaker's trip count (components/resiliency-invocation.yaml: 5)
 
 
 def _denied(answer_status: int, text: str) -> bool:

@@ -196,3 +196,40 @@ def test_a_password_check_does_not_stall_the_event_loop(
     moments["probe answered"] = time.monotonic()
     login.join(10)
     assert moments["probe answered"] < moments["check ended"], moments
+
+
+def test_a_login_burst_checks_two_passwords_at_a_time(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each check takes 64 MiB: a burst across accounts waits its turn on two threads instead
+    of taking a thread (and 64 MiB) per login."""
+    users = [api.register() for _ in range(6)]
+    real = security._hasher
+    lock = threading.Lock()
+    running = [0]
+    most = [0]
+
+    class CountingHasher:
+        def verify(self, password_hash: str, password: str) -> bool:
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.3)
+            with lock:
+                running[0] -= 1
+            return real.verify(password_hash, password)
+
+    monkeypatch.setattr(security, "_hasher", CountingHasher())
+    logins = [
+        threading.Thread(
+            target=api.client.post,
+            args=("/api/auth/login",),
+            kwargs={"json": {"email": u["email"], "password": "nope-x"}},
+        )
+        for u in users
+    ]
+    for t in logins:
+        t.start()
+    for t in logins:
+        t.join(30)
+    assert most[0] == 2, most

@@ -37,8 +37,9 @@ def test_preferences_default_then_saved_for_good_with_digest_job(api: Api) -> No
     assert job.last.json()["failurePolicy"] == {"constant": {"interval": "10s", "maxRetries": 90}}
     (item,) = save.last.json()
     assert item["key"] == f"prefs-{user['id']}" and item["value"] == prefs
-    # no TTL (issue #15, fault 3): settings nobody touched for a month stay, and so does the digest
-    assert "ttlInSeconds" not in item.get("metadata", {})
+    # kept for good (issue #15, fault 3), the TTL an older release set removed: settings nobody
+    # touched for a month stay, and so does the digest
+    assert item["metadata"] == {"ttlInSeconds": "-1"}
 
 
 def test_turning_the_digest_off_deletes_its_job(api: Api) -> None:

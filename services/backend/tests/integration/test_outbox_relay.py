@@ -112,9 +112,11 @@ async def test_a_topic_refused_for_good_does_not_hold_back_the_others(
         ).all()
     assert all(r.attempts >= 1 and r.next_attempt_at is not None for r in waiting)
     assert "ERR_PUBSUB_FORBIDDEN" in (waiting[0].last_error or "")
-    relay = OutboxRelay(sessions, dapr, retry_base=0.05, retry_cap=0.05, park_after=3)
+    relay = OutboxRelay(
+        sessions, dapr, retry_base=0.05, retry_cap=0.05, park_after=3, holder=relay.holder
+    )
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 20  # each row: its first backoff (~1 s), two refusals more, parked
+    deadline = loop.time() + 20  # each row: its first backoff (0.5-1.5 s), 2 refusals more, parked
     while loop.time() < deadline and (await relay.backlog()).parked < 150:
         await relay.publish_pending()
         await asyncio.sleep(0.1)
@@ -129,6 +131,25 @@ async def test_a_topic_refused_for_good_does_not_hold_back_the_others(
     await relay.publish_pending()
     assert set(published(refused_route.calls)) >= set(refused)
     assert (await relay.backlog()).pending == 0
+
+
+async def test_kafka_down_counts_against_no_row(
+    sessions: async_sessionmaker[AsyncSession], dapr: DaprClient, sidecar: FakeSidecar
+) -> None:
+    """A whole call failing with a 5xx (Kafka down, however long) is an outage, not a refusal:
+    the relay backs off, no row's count moves, none is ever parked for it."""
+    ids = await commit(sessions, "task.created", 10)
+    down = {"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE", "message": "kafka: out of brokers"}
+    route = sidecar.post(f"{BULK}task.created").respond(500, json=down)
+    relay = OutboxRelay(sessions, dapr, park_after=2)
+    for _ in range(5):
+        with pytest.raises(DaprError):
+            await relay.publish_pending()
+    async with sessions() as session:
+        rows = (await session.exec(select(OutboxEvent))).all()
+    assert {(r.attempts, r.parked_at, r.next_attempt_at) for r in rows} == {(0, None, None)}
+    route.clear().respond(204)
+    assert await relay.publish_pending() == len(ids)
 
 
 async def test_a_relay_stalled_mid_publish_holds_back_the_others_only_for_its_lease(

@@ -12,12 +12,14 @@ republishes it with the same CloudEvent id, which consumers deduplicate. Within 
 user's events keep their commit order, except around a refused row: it waits its own backoff
 and may then arrive after a later event of the same user (consumers are built for that).
 
-A refused row (Kafka refused it, or the sidecar refused the topic) waits a jittered
-exponential backoff of its own, so the rows behind it go on; after `park_after` refusals
-(about 1.4 h of refusals with the defaults) it is parked: left out until an operator retries
-it (`POST /outbox/parked/retry`); `GET /outbox` and `backlog()` report the age of the oldest
-pending row and the parked count. A sidecar that cannot be reached refuses nothing: no row is
-counted and the whole relay backs off.
+A refused row waits a jittered exponential backoff of its own, so the rows behind it go on;
+after `park_after` refusals (about 18 minutes of them with the defaults) it is parked: left out
+until an operator retries it (`POST /outbox/parked/retry`); `GET /outbox` and `backlog()`
+report the age of the oldest pending row and the parked count. A refusal is the sidecar
+refusing the call (a 4xx: a topic not allowed, a body too big) or naming some entries of a call
+whose others went out. A call that failed whole with a 5xx (Kafka down) or got no answer
+(the sidecar down) refuses nothing: no row is counted and the whole relay backs off, however
+long the outage.
 """
 
 import asyncio
@@ -28,10 +30,10 @@ import random
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import case, func, or_, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -178,13 +180,16 @@ class OutboxRelay:
                 )
                 sent += [row.id for row in group]
             except BulkPublishFailed as exc:
-                if exc.status is None:  # no answer from the sidecar: nothing was refused
-                    unreachable = exc
+                ids = {row.id for row in group}
+                named = set(exc.failed) & ids
+                partial = bool(named) and named != ids
+                if not partial and (exc.status is None or exc.status >= 500):
+                    unreachable = exc  # Kafka or the sidecar down: nothing was refused
                     continue
-                # Unnamed failures (the whole call refused) refuse every row of the topic.
-                named = set(exc.failed) or {row.id for row in group}
-                sent += [row.id for row in group if row.id not in named]
-                refused.update({row.id: exc for row in group if row.id in named})
+                # A 4xx refuses the whole call; a partial failure, the entries it names.
+                refused_ids = named if partial else ids
+                sent += [row.id for row in group if row.id not in refused_ids]
+                refused.update({row.id: exc for row in group if row.id in refused_ids})
         await self._mark(rows, sent, refused)
         if unreachable is not None and not sent:
             raise unreachable
@@ -196,13 +201,12 @@ class OutboxRelay:
         """Sent rows sent; refused ones one refusal more, their next try later, or parked."""
         if not sent and not refused:
             return
-        now = datetime.now(UTC)
         async with self._sessions() as session, session.begin():
             if sent:
                 await session.exec(
                     update(OutboxEvent)
                     .where(col(OutboxEvent.id).in_(sent))
-                    .values(sent_at=now)
+                    .values(sent_at=func.now())
                     .execution_options(synchronize_session=False)
                 )
             for row in rows:
@@ -218,14 +222,19 @@ class OutboxRelay:
                         attempts,
                         refused[row.id],
                     )
+                # The count in SQL (two relays whose leases overlapped both count), the times
+                # on the database's clock, which the due check compares with.
                 await session.exec(
                     update(OutboxEvent)
                     .where(col(OutboxEvent.id) == row.id)
                     .values(
-                        attempts=attempts,
+                        attempts=col(OutboxEvent.attempts) + 1,
                         last_error=str(refused[row.id])[:2000],
-                        next_attempt_at=now + self._retry_delay(attempts),
-                        parked_at=now if parked else None,
+                        next_attempt_at=func.now() + self._retry_delay(attempts),
+                        parked_at=case(
+                            (col(OutboxEvent.attempts) + 1 >= self._park_after, func.now()),
+                            else_=None,
+                        ),
                     )
                     .execution_options(synchronize_session=False)
                 )

@@ -55,5 +55,7 @@ async def put_preferences(dapr: DaprClient, user: User, prefs: Preferences) -> P
             await dapr.jobs.delete(name)
     except DaprError as exc:
         raise JobsUnavailable(str(exc)) from exc
-    await dapr.state.save(key(user), prefs.model_dump())
+    # ttlInSeconds -1: kept for good, and a TTL an older release set on the key is removed
+    # (Redis PERSIST; with no ttlInSeconds at all Dapr would leave that TTL in place).
+    await dapr.state.save(key(user), prefs.model_dump(), metadata={"ttlInSeconds": "-1"})
     return prefs
