@@ -137,6 +137,44 @@ def test_outcomes_map_to_dapr_answers(raise_: Exception, status_code: int, statu
     assert (answer.status_code, answer.json()) == (status_code, {"status": status})
 
 
+def test_an_outage_holds_the_delivery_until_the_handler_passes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The database refuses connections three times: the delivery waits (no RETRY that would
+    spend Dapr's retries and dead-letter a good event), the fourth run succeeds."""
+    pauses: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr("dapr_common.subscriptions.asyncio.sleep", no_wait)
+    subs = Subscriptions(hold_while=lambda exc: isinstance(exc, ConnectionRefusedError))
+    runs: list[int] = []
+
+    @subs.topic("t")
+    async def handler(e: CloudEvent[dict[str, Any]]) -> None:
+        runs.append(1)
+        if len(runs) <= 3:
+            raise ConnectionRefusedError("database down")
+
+    answer = make_app(subs).post("/dapr/events/pubsub/t/0", json=event({}), headers=TOKEN)
+    assert answer.json() == {"status": "SUCCESS"} and len(runs) == 4
+    assert pauses == [1.0, 2.0, 4.0]
+
+
+def test_only_the_named_outage_is_held() -> None:
+    subs = Subscriptions(hold_while=lambda exc: isinstance(exc, ConnectionRefusedError))
+    runs: list[int] = []
+
+    @subs.topic("t")
+    async def handler(e: CloudEvent[dict[str, Any]]) -> None:
+        runs.append(1)
+        raise RuntimeError("a bug, not an outage")
+
+    answer = make_app(subs).post("/dapr/events/pubsub/t/0", json=event({}), headers=TOKEN)
+    assert (answer.status_code, answer.json(), len(runs)) == (500, {"status": "RETRY"}, 1)
+
+
 def test_undecodable_payload_is_dropped_without_calling_the_handler() -> None:
     subs = Subscriptions()
     calls = []

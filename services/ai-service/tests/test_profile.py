@@ -138,3 +138,22 @@ def test_no_statistics_before_enough_history() -> None:
     summary = profile.summarize(completion(None, "x", T0))
     assert summary.completions == 1 and summary.tag_daypart == {}
     assert summary.average_lateness_hours is None
+
+
+def test_the_higher_version_wins_whatever_the_clocks_say() -> None:
+    """Replica B's clock runs a second behind A's: its later update (version 3) is stamped
+    earlier than A's version 2, and must win in either arrival order."""
+    a = dict(tags=["a"], priority="low", due_at=None, changed_at=T0 + timedelta(seconds=1))
+    b = dict(tags=["b"], priority="high", due_at=None, changed_at=T0)
+    for first, second in (((a, 2), (b, 3)), ((b, 3), (a, 2))):
+        facts = profile.announced(None, **first[0], version=first[1])  # type: ignore[arg-type]
+        facts = profile.announced(facts, **second[0], version=second[1])  # type: ignore[arg-type]
+        assert facts["tags"] == ["b"] and facts["version"] == 3
+
+
+def test_without_versions_on_both_sides_the_time_decides() -> None:
+    """An event from a backend that predates versions, against facts that have one."""
+    new = profile.announced(None, tags=["v"], priority="low", due_at=None, changed_at=T0, version=2)
+    later = T0 + timedelta(minutes=1)
+    old = profile.announced(new, tags=["t"], priority="low", due_at=None, changed_at=later)
+    assert old["tags"] == ["t"] and old["version"] == 2

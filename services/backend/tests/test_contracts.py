@@ -30,6 +30,7 @@ def test_payloads_validate_and_are_camel_case() -> None:
         TaskCreated(
             task_id="t1",
             user_id="u1",
+            version=1,
             title="x",
             description="",
             priority="high",
@@ -39,7 +40,15 @@ def test_payloads_validate_and_are_camel_case() -> None:
             recurrence=None,
             created_at=NOW,
         ),
-        TaskCompleted(task_id="t1", user_id="u1", completed_at=NOW, next_task_id=None),
+        TaskCompleted(
+            task_id="t1",
+            user_id="u1",
+            version=2,
+            title="x",
+            due_at=None,
+            completed_at=NOW,
+            next_task_id=None,
+        ),
     ]
     for event in events:
         payload = event.payload()
@@ -52,7 +61,13 @@ def test_payloads_validate_and_are_camel_case() -> None:
 def test_a_payload_missing_a_field_is_rejected_by_its_contract() -> None:
     schema = json.loads((CONTRACTS / "task.completed.schema.json").read_text())
     payload = TaskCompleted(
-        task_id="t1", user_id="u1", completed_at=NOW, next_task_id=None
+        task_id="t1",
+        user_id="u1",
+        version=2,
+        title="x",
+        due_at=None,
+        completed_at=NOW,
+        next_task_id=None,
     ).payload()
     del payload["taskId"]
     try:

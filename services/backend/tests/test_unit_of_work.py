@@ -46,7 +46,7 @@ def uow(session: FakeSession, relay: FakeRelay | None = None) -> UnitOfWork:
 
 
 def event() -> TaskDeleted:
-    return TaskDeleted(task_id="t1", user_id="u1", deleted_at="2026-12-03T08:00:00Z")  # type: ignore[arg-type]
+    return TaskDeleted(task_id="t1", user_id="u1", version=2, deleted_at="2026-12-03T08:00:00Z")  # type: ignore[arg-type]
 
 
 async def test_events_become_outbox_rows_and_wake_the_relay_after_the_commit() -> None:

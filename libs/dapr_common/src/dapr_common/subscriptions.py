@@ -3,9 +3,18 @@
 A handler's outcome becomes the answer Dapr acts on:
 returns → 200 SUCCESS; raises `Retry` (or anything unexpected) → 500 RETRY, redelivered;
 raises `Drop`, or the payload does not decode → 200 DROP, sent to the dead-letter topic.
+
+An outage is not the event's fault: with `hold_while` (e.g. `postgres.database_unavailable`),
+a handler that fails on such an error is run again (1, 2, 4 … 10 s apart) while the delivery
+waits, for as long as the outage lasts. Answering RETRY instead would spend the delivery's
+retries (about 80 s) and then send a good event to its dead-letter topic, or, where that
+topic's subscriber needs the same database, lose it. The held partition waits; Kafka keeps
+what follows, and a shutdown cancels the wait (the sidecar redelivers the unacknowledged event).
 """
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -81,9 +90,16 @@ _SUCCESS = {"status": "SUCCESS"}
 class Subscriptions:
     """Register handlers per (pubsub, topic); include `.router` in the app."""
 
-    def __init__(self, pubsub: str = "pubsub", *, prefix: str = "/dapr/events") -> None:
+    def __init__(
+        self,
+        pubsub: str = "pubsub",
+        *,
+        prefix: str = "/dapr/events",
+        hold_while: Callable[[BaseException], bool] | None = None,
+    ) -> None:
         self.default_pubsub = pubsub
         self.prefix = prefix
+        self.hold_while = hold_while
         self.router = APIRouter(dependencies=[Depends(require_app_token)])
         self._topics: dict[tuple[str, str], _Topic] = {}
         self.router.add_api_route("/dapr/subscribe", self._subscribe, methods=["GET"])
@@ -156,8 +172,27 @@ class Subscriptions:
     async def _subscribe(self) -> list[dict[str, Any]]:
         return self.subscriptions()
 
-    @staticmethod
-    async def _handle(route: _Route, raw: Any, deps: dict[str, Any]) -> str:
+    async def _held(self, route: _Route, event: CloudEvent[Any], deps: dict[str, Any]) -> None:
+        """The handler, run again while it fails on an outage `hold_while` names."""
+        pause, since, next_log = 1.0, time.monotonic(), 0.0
+        while True:
+            try:
+                await route.handler(event, **deps)
+            except Exception as exc:
+                if self.hold_while is None or not self.hold_while(exc):
+                    raise
+                waited = time.monotonic() - since
+                if waited >= next_log:
+                    log.warning("holding event %s for %.0f s (outage): %s", event.id, waited, exc)
+                    next_log = waited + 30.0
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 10.0)
+                continue
+            if next_log:
+                log.info("event %s handled after %.0f s held", event.id, time.monotonic() - since)
+            return
+
+    async def _handle(self, route: _Route, raw: Any, deps: dict[str, Any]) -> str:
         """Run the handler on one raw CloudEvent; the Dapr status word it earned."""
         try:
             event = route.model.model_validate(raw)
@@ -166,7 +201,7 @@ class Subscriptions:
             log.error("dropping undecodable event %s on %s: %s", event_id, route.path, exc)
             return "DROP"
         try:
-            await route.handler(event, **deps)
+            await self._held(route, event, deps)
         except Drop as exc:
             log.warning("handler dropped event %s: %s", event.id, exc)
             return "DROP"

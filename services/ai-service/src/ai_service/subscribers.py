@@ -22,6 +22,7 @@ class Incoming(BaseModel):
 
 
 class TaskAnnounced(Incoming):
+    version: int | None = Field(default=None, ge=1)  # None from a backend that predates it
     tags: list[str] = Field(default_factory=list, max_length=50)
     priority: str = "medium"
     due_at: AwareDatetime | None = None
@@ -45,7 +46,12 @@ async def _announced(event: CloudEvent[TaskAnnounced], dapr: DaprClient) -> None
         t.user_id,
         t.task_id,
         lambda f: profile.announced(
-            f, tags=t.tags, priority=t.priority, due_at=t.due_at, changed_at=changed
+            f,
+            tags=t.tags,
+            priority=t.priority,
+            due_at=t.due_at,
+            changed_at=changed,
+            version=t.version,
         ),
         OPEN_TTL,
     )

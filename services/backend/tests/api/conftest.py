@@ -95,9 +95,8 @@ def _api(running_stack: RunningStack, api_database: str, **settings: Any) -> Ite
             200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
         )
         sidecar.get("/v1.0/state/statestore/prefs-*").respond(204)
-        # The task-list cache: always a miss here, fills and drops accepted.
+        # The task-list cache: always a miss here; fills and tombstones (saves) accepted.
         sidecar.get("/v1.0/state/statestore/tasklist-*").respond(204)
-        sidecar.delete("/v1.0/state/statestore/tasklist-*").respond(204)
         sidecar.post("/v1.0/state/statestore").respond(204)
         # the login guard: no failures on record
         sidecar.get("/v1.0/state/statestore/login-failures-*").respond(204)

@@ -238,16 +238,30 @@ def test_scheduler_down_fails_the_request_and_writes_nothing(api: Api) -> None:
     assert api.client.get("/api/tasks?status=all", headers=auth).json()["items"] == []
 
 
-def test_default_list_is_cached_and_dropped_on_write(api: Api, jobs: Any) -> None:
+def test_default_list_fills_under_the_etag_of_its_miss(api: Api, jobs: Any) -> None:
     user, auth = api.new_user()
-    fills = api.sidecar.post("/v1.0/state/statestore")
-    before = fills.call_count
-    first = api.client.get("/api/tasks", headers=auth)
-    assert first.headers["x-cache"] == "miss"
-    fill = fills.calls[before:][-1].json()[0]
-    assert fill["key"] == f"tasklist-{user['id']}" and fill["metadata"] == {"ttlInSeconds": "30"}
+    saves = api.sidecar.post("/v1.0/state/statestore")
+    cache = api.sidecar.get("/v1.0/state/statestore/tasklist-*")
+
+    def saved_since(n: int) -> list[dict[str, Any]]:
+        items = [call.json()[0] for call in saves.calls[n:]]
+        return [item for item in items if item["key"] == f"tasklist-{user['id']}"]
+
+    n = saves.call_count  # an empty key: the miss plants a tombstone and fills nothing
+    assert api.client.get("/api/tasks", headers=auth).headers["x-cache"] == "miss"
+    [planted] = saved_since(n)
+    assert planted["value"] == "dropped" and "etag" not in planted
+    assert planted["metadata"] == {"ttlInSeconds": "3600"}
+    cache.clear().respond(200, json="dropped", headers={"etag": "7"})
+    try:  # a tombstone: the fill is conditioned on its ETag
+        n = saves.call_count
+        assert api.client.get("/api/tasks", headers=auth).headers["x-cache"] == "miss"
+        [filled] = saved_since(n)
+        assert filled["etag"] == "7" and filled["value"]["items"] == []
+        assert filled["metadata"] == {"ttlInSeconds": "30"}
+    finally:
+        cache.clear().respond(204)
     assert "x-cache" not in api.client.get("/api/tasks?priority=high", headers=auth).headers
-    drops = api.sidecar.delete("/v1.0/state/statestore/tasklist-*")
-    dropped = drops.call_count
+    n = saves.call_count  # a write replaces the list with a tombstone, unconditionally
     create(api, auth)
-    assert drops.call_count == dropped + 1 and drops.last.path.endswith(user["id"])
+    assert [(item["value"], "etag" in item) for item in saved_since(n)] == [("dropped", False)]

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from backend.service_layer import task_cache
+from dapr_common import DaprClient, DaprSettings
 from devstack import processes, topology
 from devstack.event_recorder import recording
 from devstack.testing import RunningStack
@@ -84,6 +86,8 @@ def test_a_callee_that_is_down_is_a_quick_503_and_recovers(running_stack: Runnin
 def test_task_list_cache_on_real_redis(running_stack: RunningStack) -> None:
     with running_stack.app("backend") as backend:
         auth = signed_up(backend)
+        # a new user's key is empty: the first miss plants a tombstone, the second fills
+        assert backend.get("/api/tasks", headers=auth).headers["x-cache"] == "miss"
         assert backend.get("/api/tasks", headers=auth).headers["x-cache"] == "miss"
         cached = backend.get("/api/tasks", headers=auth)
         assert cached.headers["x-cache"] == "hit" and cached.json()["items"] == []
@@ -91,6 +95,35 @@ def test_task_list_cache_on_real_redis(running_stack: RunningStack) -> None:
         fresh = backend.get("/api/tasks", headers=auth)
         assert fresh.headers["x-cache"] == "miss"
         assert [t["id"] for t in fresh.json()["items"]] == [task["id"]]
+
+
+async def test_a_list_read_before_a_write_is_never_put_back_after_it(
+    running_stack: RunningStack,
+) -> None:
+    """Replica A misses and reads the list from the database; replica B commits a write and
+    drops the cache; then A fills. Real Redis through backend's sidecar, the two orders that
+    lose: a miss on a tombstone, and a miss on an empty key."""
+    app = running_stack.endpoints["apps"]["backend"]
+    settings = DaprSettings(
+        dapr_http_endpoint=app["dapr_http"], dapr_api_token=app["dapr_api_token"]
+    )  # type: ignore[arg-type]
+    stale = {"items": [], "next_cursor": None}
+    async with DaprClient(settings) as dapr:
+        user = f"race-{uuid.uuid4().hex[:8]}"
+        await task_cache.drop(dapr, user)  # an earlier write: a tombstone is there
+        for _ in range(2):  # first on the tombstone, then on the empty key
+            seen = await task_cache.lookup(dapr, user)  # A: a miss, then reads the database
+            assert seen.page is None
+            await task_cache.drop(dapr, user)  # B: commits a write, drops the list
+            await task_cache.fill(dapr, user, stale, seen)  # A: fills what it read before
+            assert (await task_cache.lookup(dapr, user)).page is None, "stale list served"
+            await dapr.state.delete(task_cache.key(user))
+        # and with no write between the miss and the fill, the fill lands (after a tombstone)
+        await task_cache.drop(dapr, user)
+        seen = await task_cache.lookup(dapr, user)
+        await task_cache.fill(dapr, user, stale, seen)
+        assert (await task_cache.lookup(dapr, user)).page == stale
+        await dapr.state.delete(task_cache.key(user))
 
 
 def test_a_reminder_arrives_as_a_notification_on_time(running_stack: RunningStack) -> None:

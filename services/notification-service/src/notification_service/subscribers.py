@@ -1,5 +1,9 @@
 """What notification-service consumes: the backend's events, each effect once per event id.
 
+While PostgreSQL is unreachable a delivery is held and its handler run again until the
+database answers (`hold_while`), so an outage longer than Dapr's delivery retries neither
+dead-letters good events nor loses them.
+
 The processed-event id is inserted in the same transaction as the notification; a redelivery
 hits the primary key and changes nothing. An event that does not decode is dropped to its
 topic's dead-letter topic (`dlq-<topic>`), never retried forever, and the partition flows on.
@@ -12,16 +16,19 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from sqlalchemy import and_, case
 from sqlalchemy.dialects.postgresql import insert
 
 from dapr_common import CloudEvent, Subscriptions
 from dapr_common.deps import DaprDep
-from dapr_common.postgres import Database, DatabaseDep
+from dapr_common.postgres import Database, DatabaseDep, database_unavailable
 from notification_service.db.models import KnownTask, ProcessedEvent, Recipient
 from notification_service.service_layer import dead_letters, email, notifications
 from notification_service.service_layer.notifications import SendNotification
 
-subscriptions = Subscriptions()
+# An outage of the database is waited out, delivery held: it is no fault of the event, and the
+# dead-letter topics' subscriber (below) needs the same database.
+subscriptions = Subscriptions(hold_while=database_unavailable)
 
 
 class Incoming(BaseModel):
@@ -41,6 +48,7 @@ class TaskAnnounced(Incoming):
 
     task_id: str = Field(max_length=36)
     user_id: str = Field(max_length=36)
+    version: int | None = Field(default=None, ge=1)  # None from a backend that predates it
     title: str = Field(max_length=300)
     due_at: AwareDatetime | None = None
     created_at: AwareDatetime | None = None
@@ -48,8 +56,12 @@ class TaskAnnounced(Incoming):
 
 
 class TaskCompleted(Incoming):
+    """Names the task itself (since events carry versions); the known task is the fallback."""
+
     task_id: str = Field(max_length=36)
     user_id: str = Field(max_length=36)
+    title: str | None = Field(default=None, max_length=300)
+    due_at: AwareDatetime | None = None
     completed_at: AwareDatetime | None = None
 
 
@@ -93,13 +105,24 @@ async def _remember_task(event: CloudEvent[TaskAnnounced], database: DatabaseDep
         "title": task.title,
         "due_at": task.due_at,
         "updated_at": changed_at,
+        "version": task.version,
     }
     stmt = insert(KnownTask).values(**row)
-    # Topics are not ordered with each other: keep the newest announcement only.
+    # Topics are not ordered with each other: keep the newest announcement only, by the task's
+    # version (its writes are serialized in the backend's database); by time only when one
+    # side has no version (a backend that predates it), as replicas' clocks differ.
+    known = KnownTask.__table__.c  # type: ignore[attr-defined]
+    newer = case(
+        (
+            and_(known.version.is_not(None), stmt.excluded.version.is_not(None)),
+            known.version < stmt.excluded.version,
+        ),
+        else_=known.updated_at <= stmt.excluded.updated_at,
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["task_id"],
-        set_={k: stmt.excluded[k] for k in ("title", "due_at", "updated_at")},
-        where=KnownTask.__table__.c.updated_at <= stmt.excluded.updated_at,  # type: ignore[attr-defined]
+        set_={k: stmt.excluded[k] for k in ("title", "due_at", "updated_at", "version")},
+        where=newer,
     )
     async with database.sessions() as session:
         await session.exec(stmt)
@@ -131,8 +154,8 @@ async def on_task_completed(
                 type="task_completed",
                 task_id=done.task_id,
                 data={
-                    "task_title": known.title if known else None,
-                    "due_at": known.due_at if known else None,
+                    "task_title": done.title or (known.title if known else None),
+                    "due_at": done.due_at if done.title else (known.due_at if known else None),
                     "completed_at": done.completed_at,
                 },
             ),

@@ -119,6 +119,35 @@ def test_an_older_update_does_not_overwrite_a_newer_title(client: TestClient) ->
     assert '"new"' in note["message"]
 
 
+def test_task_completed_before_its_task_created_still_names_the_task(client: TestClient) -> None:
+    uid, tid = str(uuid.uuid4()), str(uuid.uuid4())
+    done = {
+        "taskId": tid,
+        "userId": uid,
+        "version": 2,
+        "title": "Renew passport",
+        "dueAt": "2026-11-28T09:00:00Z",
+        "completedAt": "2026-11-27T10:00:00Z",
+    }
+    client.post("/dapr/events/pubsub/task.completed/0", json=event("task.completed", done))
+    (note,) = client.get(f"/users/{uid}/notifications").json()["items"]
+    assert note["message"].startswith('You completed "Renew passport", on time')
+
+
+def test_the_higher_version_wins_whatever_the_clocks_say(client: TestClient) -> None:
+    """Two replicas' clocks: the second update (version 3) was stamped a second earlier."""
+    uid, tid = str(uuid.uuid4()), str(uuid.uuid4())
+    second = {"taskId": tid, "userId": uid, "version": 3, "title": "second"}
+    first = {"taskId": tid, "userId": uid, "version": 2, "title": "first"}
+    for update, at in ((second, "2026-11-27T11:00:00Z"), (first, "2026-11-27T11:00:01Z")):
+        body = event("task.updated", {**update, "updatedAt": at})
+        client.post("/dapr/events/pubsub/task.updated/0", json=body)
+    done = {"taskId": tid, "userId": uid}  # from a backend that does not name the task
+    client.post("/dapr/events/pubsub/task.completed/0", json=event("task.completed", done))
+    (note,) = client.get(f"/users/{uid}/notifications").json()["items"]
+    assert '"second"' in note["message"]
+
+
 def dlq_route(client: TestClient, dlq: str) -> str:
     (sub,) = [s for s in client.get("/dapr/subscribe").json() if s["topic"] == dlq]
     assert "deadLetterTopic" not in sub

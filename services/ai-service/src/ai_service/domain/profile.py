@@ -4,7 +4,8 @@ state store.
 
 Two kinds of value, each a set of facts that converges whatever the order or repetition of
 the events, so the subscribers need no record of processed event ids:
-- `Facts`, one per task: its newest tags, priority and due date (by `changedAt`), plus
+- `Facts`, one per task: its newest tags, priority and due date (by the task's `version`, by
+  `changedAt` for an event from a backend that predates versions), plus
   `completedAt` once completed and `deleted` once deleted. Small, written once per event.
 - `History`, one per user: the facts of its last MAX_DONE completed tasks, keyed by task id.
   Written only when a completed task's facts change. Statistics are derived when read.
@@ -39,16 +40,25 @@ def announced(
     priority: str,
     due_at: datetime | None,
     changed_at: datetime,
+    version: int | None = None,
 ) -> Facts:
-    """task.created / task.updated: the newest announcement's facts win."""
-    new = {
+    """task.created / task.updated: the newest announcement's facts win. Newest by the task's
+    version (its writes are serialized by the backend's database), not by the time stamped on
+    the event: replicas' clocks differ. By time only when one side has no version."""
+    new: Facts = {
         "tags": sorted(set(tags)),
         "priority": priority,
         "dueAt": due_at.astimezone(UTC).isoformat() if due_at else None,
         "changedAt": changed_at.astimezone(UTC).isoformat(),
     }
+    if version is not None:
+        new["version"] = version
     current = facts or {}
-    if current.get("changedAt", "") >= new["changedAt"]:
+    if "version" in current and version is not None:
+        older = current["version"] >= version
+    else:
+        older = current.get("changedAt", "") >= new["changedAt"]
+    if older:
         return current  # the same announcement again, or an older one arriving late
     return {**current, **new}
 
@@ -81,8 +91,8 @@ def recorded(history: History | None, *, task_id: str, facts: Facts) -> History:
     return {"done": done}
 
 
-def _rank(facts: Facts) -> tuple[str, str]:
-    return (facts.get("changedAt", ""), facts.get("completedAt", ""))
+def _rank(facts: Facts) -> tuple[int, str, str]:
+    return (facts.get("version", 0), facts.get("changedAt", ""), facts.get("completedAt", ""))
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,14 @@ class UserRegistered(Event):
 
 
 class TaskFields(Event):
+    """A task as it stands after the write. `version` is the task row's, bumped by every write
+    of the task, which the database serializes: consumers keep the highest version they saw
+    (topics are separate logs and replicas' clocks differ, so arrival order and times are no
+    guide)."""
+
     task_id: str
     user_id: str
+    version: int
     title: str
     description: str
     priority: str
@@ -52,17 +58,26 @@ class TaskUpdated(TaskFields):
 
 
 class TaskCompleted(Event):
+    """Carries the title and due date, so a consumer that sees it before the task's
+    task.created (another topic) can still name the task."""
+
     topic: ClassVar[str] = "task.completed"
     task_id: str
     user_id: str
+    version: int
+    title: str
+    due_at: datetime | None
     completed_at: datetime
     next_task_id: str | None
 
 
 class TaskDeleted(Event):
+    """`version`: one past the task's last, as the deletion is its last write."""
+
     topic: ClassVar[str] = "task.deleted"
     task_id: str
     user_id: str
+    version: int
     deleted_at: datetime
 
 

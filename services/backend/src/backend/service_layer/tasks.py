@@ -34,6 +34,7 @@ def _fields(task: Task) -> dict[str, Any]:
     return {
         "task_id": task.id,
         "user_id": task.user_id,
+        "version": task.version,
         "title": task.title,
         "description": task.description,
         "priority": task.priority,
@@ -154,7 +155,10 @@ async def delete_task(
     task = await get_task(uow.session, user, task_id, lock=True)
     _check_version(task, if_match)
     await uow.session.delete(task)
-    uow.publish(TaskDeleted(task_id=task.id, user_id=user.id, deleted_at=now), user.id)
+    uow.publish(
+        TaskDeleted(task_id=task.id, user_id=user.id, version=task.version + 1, deleted_at=now),
+        user.id,
+    )
     await uow.session.flush()
     try:
         await uow.dapr.jobs.delete(reminder_job_name(task.id))
@@ -191,7 +195,13 @@ async def complete_task(uow: UnitOfWork, user: User, task_id: str, now: datetime
     uow.session.add(task)
     uow.publish(
         TaskCompleted(
-            task_id=task.id, user_id=user.id, completed_at=now, next_task_id=task.next_task_id
+            task_id=task.id,
+            user_id=user.id,
+            version=task.version,
+            title=task.title,
+            due_at=task.due_at,
+            completed_at=now,
+            next_task_id=task.next_task_id,
         ),
         user.id,
     )

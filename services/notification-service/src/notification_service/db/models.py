@@ -86,6 +86,7 @@ class KnownTask(SQLModel, table=True):
     title: str = Field(max_length=TITLE_MAX)
     due_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    version: int | None = Field(default=None)  # the task's, from its events (migration 0003)
 
 
 class DeadLetter(SQLModel, table=True):

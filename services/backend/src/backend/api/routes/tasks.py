@@ -65,16 +65,17 @@ async def list_(
         limit=limit,
         cursor=decoded,
     )
-    if query == default and (hit := await task_cache.cached_list(dapr, user_id)) is not None:
+    seen = await task_cache.lookup(dapr, user_id) if query == default else None
+    if seen is not None and seen.page is not None:
         response.headers["X-Cache"] = "hit"
-        return TaskPage.model_validate(hit)
+        return TaskPage.model_validate(seen.page)
     user = await user_of(session, user_id)
     items, next_cursor = await tasks.list_tasks(session, user, query, _now())
     await session.commit()  # the connection back to the pool before the cache fill
     page = TaskPage(items=[TaskPublic.of(t) for t in items], next_cursor=next_cursor)
-    if query == default:
+    if seen is not None:
         response.headers["X-Cache"] = "miss"
-        await task_cache.fill(dapr, user.id, page.model_dump(mode="json"))
+        await task_cache.fill(dapr, user.id, page.model_dump(mode="json"), seen)
     return page
 
 
