@@ -1,4 +1,4 @@
-"""Twelve faults on the real stack at 2 replicas of every app; after each, the books must balance:
+"""Thirteen faults on the real stack at 2 replicas of every app; after each, the books must balance:
 every effect expected is there once, none twice, and the time to recover is recorded (see
 conftest.py). A fault on an app hits every replica of it (the app is down), unless the
 scenario says one replica."""
@@ -502,3 +502,48 @@ def test_12_postgres_down_past_the_delivery_retry(
         completed,
         time.monotonic(),
     )
+
+
+def test_13_smtp_relay_down_while_mail_goes_out(
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
+) -> None:
+    """The mail relay (the SMTP sink) SIGKILLed, 20 users registering for email meanwhile,
+    restarted 30 s later: every welcome mail arrives, once. A mail the relay refused used to be
+    marked failed at once and never sent; now the mailer retries it with a backoff."""
+    stack = running_stack.stack
+    kill(stack, "smtp")
+    addresses = [f"chaos-mail-{uuid.uuid4().hex[:8]}@example.com" for _ in range(20)]
+    try:
+        for i, address in enumerate(addresses):
+            with httpx.Client(base_url=backend_urls[i % len(backend_urls)], timeout=30.0) as b:
+                body = {
+                    "email": address,
+                    "password": "chaos-pass-1",
+                    "channels": ["in-app", "email"],
+                }
+                answer = b.post("/api/auth/register", json=body)
+                assert answer.status_code == 201, answer.text
+        time.sleep(30)
+    finally:
+        start(stack, "smtp")
+    restarted = time.monotonic()
+    while sum(1 for a in addresses if running_stack.mail_to(a)) < len(addresses):
+        if time.monotonic() - restarted > SETTLE:
+            break
+        time.sleep(1)
+    recovery = time.monotonic() - restarted
+    time.sleep(5)  # a second copy would show up by now
+    counts = [len(running_stack.mail_to(a)) for a in addresses]
+    book(
+        Row(
+            "13 SMTP relay down",
+            f"{len(addresses)} registrations with email",
+            "SMTP sink SIGKILL, restart 30 s later",
+            len(addresses),
+            sum(1 for n in counts if n >= 1),
+            sum(max(0, n - 1) for n in counts),
+            recovery,
+            notes="welcome mails in the SMTP sink's maildir",
+        )
+    )
+    assert counts == [1] * len(addresses), counts

@@ -4,26 +4,58 @@ Its methods are in api/routes, what it consumes in subscribers.py, the use cases
 service_layer/, the message templates in domain/ and templates/.
 """
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from dapr_common import DaprSettings
+from dapr_common import DaprClient, DaprSettings
+from dapr_common.deps import Resources
+from dapr_common.postgres import Database
 from dapr_common.service import DatabaseSpec, service_app
 from notification_service import subscribers
 from notification_service.api.routes import router
 from notification_service.core.config import NotificationSettings
 from notification_service.db.migrate import migrations
+from notification_service.service_layer.email import Mailer, MailerPolicy
 
 
 def create_app(
     settings: DaprSettings | None = None, config: NotificationSettings | None = None
 ) -> FastAPI:
+    config = config or NotificationSettings()
+
+    @asynccontextmanager
+    async def startup(resources: Resources) -> AsyncIterator[None]:
+        """The mailer: sends the pending mails of every replica, at least once."""
+        policy = MailerPolicy(
+            poll=config.email_poll_seconds,
+            first_backoff=config.email_first_backoff_seconds,
+            max_attempts=config.email_max_attempts,
+        )
+        mailer = Mailer(resources.get(Database).sessions, resources.get(DaprClient), policy)
+        resources.put(mailer)
+        if not config.mailer:
+            yield
+            return
+        task = asyncio.create_task(mailer.run(), name="mailer")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     return service_app(
         settings or DaprSettings(app_id="notification-service"),
         title="notification-service",
         summary="Notifications, in-app and by email; reached only through Dapr",
         max_body_size=256 * 1024,  # a message is at most 20,000 characters
         routers=[router, subscribers.subscriptions.router],
-        database=DatabaseSpec(config or NotificationSettings(), migrations),
+        database=DatabaseSpec(config, migrations),
+        startup=startup,
     )
 
 

@@ -20,10 +20,11 @@ from sqlalchemy import and_, case
 from sqlalchemy.dialects.postgresql import insert
 
 from dapr_common import CloudEvent, Subscriptions
-from dapr_common.deps import DaprDep
 from dapr_common.postgres import Database, DatabaseDep, database_unavailable
+from notification_service.api.deps import MailerDep
 from notification_service.db.models import KnownTask, ProcessedEvent, Recipient
-from notification_service.service_layer import dead_letters, email, notifications
+from notification_service.service_layer import dead_letters, notifications
+from notification_service.service_layer.email import Mailer
 from notification_service.service_layer.notifications import SendNotification
 
 # An outage of the database is waited out, delivery held: it is no fault of the event, and the
@@ -69,11 +70,17 @@ def _processed(event: CloudEvent[Any]) -> ProcessedEvent:
     return ProcessedEvent(event_id=event.id, topic=event.topic)
 
 
+def _mail(mailer: Mailer, outcome: notifications.Outcome) -> None:
+    """A mail committed with the notification: the mailer sends it now (at least once)."""
+    if outcome.created and outcome.notification.email_status == "pending":
+        mailer.wake()
+
+
 @subscriptions.topic(
     "user.registered", model=UserRegistered, dead_letter_topic="dlq-user-registered"
 )
 async def on_user_registered(
-    event: CloudEvent[UserRegistered], database: DatabaseDep, dapr: DaprDep
+    event: CloudEvent[UserRegistered], database: DatabaseDep, mailer: MailerDep
 ) -> None:
     """Learn the user's address, then welcome them (by email too when they asked for it)."""
     user = event.data
@@ -93,7 +100,7 @@ async def on_user_registered(
             SendNotification(user_id=user.user_id, type="welcome", channels=tuple(user.channels)),
             event=_processed(event),
         )
-    await email.deliver(database.sessions, dapr, outcome)
+    _mail(mailer, outcome)
 
 
 async def _remember_task(event: CloudEvent[TaskAnnounced], database: DatabaseDep) -> None:
@@ -142,7 +149,7 @@ async def on_task_updated(event: CloudEvent[TaskAnnounced], database: DatabaseDe
 
 @subscriptions.topic("task.completed", model=TaskCompleted, dead_letter_topic="dlq-task-completed")
 async def on_task_completed(
-    event: CloudEvent[TaskCompleted], database: DatabaseDep, dapr: DaprDep
+    event: CloudEvent[TaskCompleted], database: DatabaseDep, mailer: MailerDep
 ) -> None:
     done = event.data
     async with database.sessions() as session:
@@ -161,7 +168,7 @@ async def on_task_completed(
             ),
             event=_processed(event),
         )
-    await email.deliver(database.sessions, dapr, outcome)
+    _mail(mailer, outcome)
 
 
 def _dead_letter_handler(dlq: str) -> Callable[[CloudEvent[Any], Database], Awaitable[None]]:

@@ -3,9 +3,11 @@
 import os
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -51,18 +53,43 @@ def sidecar() -> Iterator[FakeSidecar]:
         yield fake
 
 
-@pytest.fixture
-def client(
-    running_stack: RunningStack, notifications_db: str, sidecar: FakeSidecar
-) -> Iterator[TestClient]:
+def settings_for(running_stack: RunningStack, database: str, **more: Any) -> NotificationSettings:
+    """The app's settings on `database`, its mailer quick (polls 0.2 s, retries 0.1 s, 3 tries)."""
     pg = running_stack.endpoints["infra"]["postgres"]
+    quick: dict[str, Any] = {
+        "email_poll_seconds": 0.2,
+        "email_first_backoff_seconds": 0.1,
+        "email_max_attempts": 3,
+    }
+    return NotificationSettings(postgres_port=pg["port"], postgres_db=database, **{**quick, **more})
+
+
+def serve(
+    running_stack: RunningStack, database: str, sidecar: FakeSidecar, **settings: Any
+) -> TestClient:
     sidecar.get("/v1.0/healthz/outbound").respond(204)
     sidecar.get("/v1.0/secrets/secretstore/postgres-password").respond(
         200, json={"postgres-password": running_stack.stack.secrets["postgres-password"]}
     )
     app = create_app(
         DaprSettings(dapr_http_endpoint=sidecar.url, app_api_token="app-token"),  # type: ignore[arg-type]
-        NotificationSettings(postgres_port=pg["port"], postgres_db=notifications_db),
+        settings_for(running_stack, database, **settings),
     )
-    with TestClient(app, headers=APP_TOKEN) as test_client:
+    return TestClient(app, headers=APP_TOKEN)
+
+
+@pytest.fixture
+def client(
+    running_stack: RunningStack, notifications_db: str, sidecar: FakeSidecar
+) -> Iterator[TestClient]:
+    with serve(running_stack, notifications_db, sidecar) as test_client:
         yield test_client
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 10.0) -> Any:
+    """`check()`'s first truthy answer, polled every 0.05 s."""
+    deadline = time.monotonic() + timeout
+    while not (answer := check()):
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        time.sleep(0.05)
+    return answer

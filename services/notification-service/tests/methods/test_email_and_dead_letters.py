@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from dapr_common.testing import FakeSidecar
 from notification_service.service_layer.dead_letters import TOPICS
 
+from .conftest import eventually
 from .test_events import event
 
 
@@ -28,17 +29,23 @@ def register(client: TestClient, channels: list[str]) -> str:
     return uid
 
 
+def email_status(client: TestClient, uid: str, kind: str) -> str | None:
+    items = client.get(f"/users/{uid}/notifications").json()["items"]
+    (status,) = [n["emailStatus"] for n in items if n["type"] == kind]
+    return status  # type: ignore[no-any-return]
+
+
 def test_welcome_by_email_when_the_user_asked_for_it(
     client: TestClient, sidecar: FakeSidecar
 ) -> None:
     smtp = sidecar.post("/v1.0/bindings/smtp").respond(200)
     uid = register(client, ["in-app", "email"])
-    mail = smtp.last.json()
+    eventually(lambda: email_status(client, uid, "welcome") == "sent", "the welcome mailed")
+    (call,) = smtp.calls
+    mail = call.json()
     assert mail["operation"] == "create"
     assert mail["metadata"] == {"emailTo": f"{uid[:8]}@example.com", "subject": "Welcome, Grace!"}
     assert mail["data"].startswith("<p>Hi Grace,</p>")
-    (welcome,) = client.get(f"/users/{uid}/notifications").json()["items"]
-    assert welcome["emailStatus"] == "sent"
 
 
 def test_no_email_unless_asked(client: TestClient, sidecar: FakeSidecar) -> None:
@@ -61,7 +68,8 @@ def test_send_renders_the_template_in_the_users_timezone_and_mails_it(
         "data": {"taskTitle": "Dentist", "dueAt": "2026-11-27T13:30:00Z"},
     }
     result = client.post("/send", json=body).json()
-    assert result["delivered"] == ["in-app", "email"]
+    assert result["delivered"] == ["in-app"]  # the mail goes out behind the answer
+    eventually(lambda: email_status(client, uid, "reminder") == "sent", "the reminder mailed")
     assert smtp.last.json()["metadata"]["subject"] == "Reminder: Dentist"
     (item,) = [
         n
@@ -71,20 +79,35 @@ def test_send_renders_the_template_in_the_users_timezone_and_mails_it(
     assert item["message"] == '"Dentist" is due Fri 27 Nov 14:30 (Europe/Paris).'
 
 
-def test_a_failing_relay_keeps_the_notification_and_says_email_failed(
+REFUSED = {"errorCode": "ERR_INVOKE_OUTPUT_BINDING", "message": "connection refused"}
+
+
+def test_a_mail_the_relay_refused_is_sent_once_it_takes_mail_again(
     client: TestClient, sidecar: FakeSidecar
 ) -> None:
-    sidecar.post("/v1.0/bindings/smtp").respond(
-        500, json={"errorCode": "ERR_INVOKE_OUTPUT_BINDING", "message": "connection refused"}
-    )
+    """SMTP failing: the notification is kept, the mail retried until the relay takes it
+    (it used to be marked failed at the first refusal, never retried)."""
+    smtp = sidecar.post("/v1.0/bindings/smtp").respond(500, json=REFUSED).respond(500, json=REFUSED)
+    smtp.respond(200)
     uid = register(client, ["in-app"])
     result = client.post(
         "/send",
         json={"userId": uid, "type": "custom", "title": "Hi", "channels": ["in-app", "email"]},
     ).json()
     assert result["delivered"] == ["in-app"]
-    items = client.get(f"/users/{uid}/notifications").json()["items"]
-    assert [n["emailStatus"] for n in items if n["type"] == "custom"] == ["failed"]
+    eventually(lambda: email_status(client, uid, "custom") == "sent", "the mail sent at last")
+    assert smtp.call_count == 3
+
+
+def test_a_mail_refused_at_every_try_is_failed_with_the_error_kept(
+    client: TestClient, sidecar: FakeSidecar
+) -> None:
+    smtp = sidecar.post("/v1.0/bindings/smtp").respond(500, json=REFUSED)
+    uid = register(client, ["in-app"])
+    body = {"userId": uid, "type": "custom", "title": "Hi", "channels": ["in-app", "email"]}
+    assert client.post("/send", json=body).status_code == 200
+    eventually(lambda: email_status(client, uid, "custom") == "failed", "the mail given up")
+    assert smtp.call_count == 3  # email_max_attempts in the tests' settings
 
 
 def test_custom_without_title_is_refused(client: TestClient) -> None:

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -22,7 +22,14 @@ def utcnow() -> datetime:
 
 class Notification(SQLModel, table=True):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_created", "user_id", "created_at"),
+        Index(
+            "ix_notifications_email_pending",
+            "created_at",
+            postgresql_where="email_status = 'pending'",
+        ),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     user_id: str = Field(max_length=36)
@@ -37,9 +44,19 @@ class Notification(SQLModel, table=True):
     idempotency_key: str | None = Field(
         default=None, max_length=200, sa_column_kwargs={"unique": True}
     )
-    # The email channel's outcome: None (not asked), "sent" or "failed" (see email_error).
+    # The email channel (service_layer/email.py): None (not asked), "pending" (committed with
+    # the notification, the mail in `email_body`), "sent", or "failed" after MAX_ATTEMPTS
+    # tries (the last error in email_error, which a pending one may carry too).
     email_status: str | None = Field(default=None, max_length=10)
     email_error: str | None = Field(default=None, max_length=1000)
+    email_body: str | None = Field(default=None, sa_column=Column(Text))
+    email_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    email_next_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
+    email_claimed_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True))
+    )
     read_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

@@ -1,29 +1,61 @@
-"""The email channel: one mail per notification through the Dapr SMTP output binding."""
+"""The email channel: one mail per notification through the Dapr SMTP output binding, at least
+once, never inline.
 
+A notification that asks for email is committed "pending" with its mail (the rendered HTML; the
+subject is its title) in the transaction that stores it, so a crash right after the commit
+loses nothing. The mailer of every replica sends pending mails: woken at once by a new one on
+its own replica, and every `poll` seconds for the others (another replica's, one whose try
+failed, one left by a crash). Each try first claims the row for `claim` in a short transaction
+of its own (`FOR UPDATE SKIP LOCKED`), so no transaction is held across the SMTP call and two
+replicas never send one mail at the same time; the claim lapses if the claimer dies. A failed
+try (the relay refusing, the sidecar down, no address known for the user yet) waits a jittered
+backoff of its own; after `max_attempts` tries the mail is "failed", the last error kept. A
+crash between the relay taking a mail and the "sent" mark sends it again once the claim lapses:
+at least once.
+"""
+
+import asyncio
+import contextlib
 import logging
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dapr_common import DaprClient, DaprError
-from notification_service.domain.templates import Message
-from notification_service.service_layer.notifications import (
-    Outcome,
-    delivered,
-    recipient,
-    record_email,
-)
+from dapr_common.postgres import database_unavailable
+from notification_service.db.models import Notification, Recipient
 
 log = logging.getLogger(__name__)
 
 BINDING = "smtp"
+PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
-async def send(dapr: DaprClient, to: str, message: Message) -> str | None:
+@dataclass(frozen=True)
+class MailerPolicy:
+    claim: timedelta = timedelta(seconds=60)
+    poll: float = 5.0
+    batch: int = 10
+    max_attempts: int = 10  # about 45 minutes of tries with the default backoff
+    first_backoff: float = 15.0
+    max_backoff: float = 600.0
+
+    def backoff(self, attempts: int) -> timedelta:
+        """The wait after the `attempts`-th failed try: doubling, jittered ±25 %, capped."""
+        seconds = min(self.first_backoff * 2 ** (attempts - 1), self.max_backoff)
+        return timedelta(seconds=seconds * random.uniform(0.75, 1.25))
+
+
+async def send(dapr: DaprClient, to: str, subject: str, html: str) -> str | None:
     """Hand the mail to the relay; None when it took it, else why not."""
     try:
         await dapr.bindings.invoke(
-            BINDING, "create", message.html, metadata={"emailTo": to, "subject": message.title}
+            BINDING, "create", html, metadata={"emailTo": to, "subject": subject}
         )
     except DaprError as exc:
         log.warning("email to user could not be sent: %s", exc)
@@ -31,19 +63,99 @@ async def send(dapr: DaprClient, to: str, message: Message) -> str | None:
     return None
 
 
-async def deliver(
-    sessions: async_sessionmaker[AsyncSession], dapr: DaprClient, outcome: Outcome
-) -> list[str]:
-    """Send the email of a notification created just now, record how it went; the channels
-    that reached the user."""
-    notification = outcome.notification
-    if outcome.created and outcome.message is not None and "email" in notification.channels:
-        async with sessions() as session:
-            who = await recipient(session, notification.user_id)
-            error = (
-                "no email address is known for this user"
-                if who is None
-                else await send(dapr, who.email, outcome.message)
+class Mailer:
+    """Sends the pending mails of every replica (see the module's docstring)."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dapr: DaprClient,
+        policy: MailerPolicy | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.dapr = dapr
+        self.policy = policy or MailerPolicy()
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """A mail was committed on this replica: send it now, not at the next poll."""
+        self._woken.set()
+
+    async def run(self) -> None:
+        while True:
+            self._woken.clear()
+            try:
+                while await self.send_due() == self.policy.batch:
+                    pass  # a full batch: there may be more
+            except Exception as exc:
+                level = logging.WARNING if database_unavailable(exc) else logging.ERROR
+                log.log(level, "mailer pass failed (will try again): %s", exc, exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.policy.poll)
+
+    async def send_due(self) -> int:
+        """Claim the mails due now (a batch), send each, record how it went; how many."""
+        claimed = await self._claim()
+        for notification_id in claimed:
+            await self._send(notification_id)
+        return len(claimed)
+
+    async def _claim(self) -> list[str]:
+        n = Notification
+        due = (
+            select(n.id)  # type: ignore[call-overload]
+            .where(
+                col(n.email_status) == PENDING,
+                or_(
+                    col(n.email_next_attempt_at).is_(None),
+                    col(n.email_next_attempt_at) <= func.now(),
+                ),
+                or_(col(n.email_claimed_until).is_(None), col(n.email_claimed_until) < func.now()),
             )
-            await record_email(session, notification, "failed" if error else "sent", error)
-    return delivered(notification)
+            .order_by(col(n.created_at))
+            .limit(self.policy.batch)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(n)
+            .where(col(n.id).in_(due.scalar_subquery()))
+            .values(email_claimed_until=func.now() + self.policy.claim)
+            .returning(col(n.id))
+        )
+        async with self.sessions() as session:
+            ids = list((await session.exec(claim)).scalars())
+            await session.commit()
+        return ids
+
+    async def _send(self, notification_id: str) -> None:
+        async with self.sessions() as session:
+            notification = await session.get(Notification, notification_id)
+            if notification is None or notification.email_status != PENDING:
+                return
+            who = await session.get(Recipient, notification.user_id)
+            subject, html = notification.title, notification.email_body or ""
+            await session.commit()  # the connection back to the pool before the SMTP call
+        error = (
+            "no email address is known for this user"
+            if who is None
+            else await send(self.dapr, who.email, subject, html)
+        )
+        async with self.sessions() as session:
+            notification = await session.get(Notification, notification_id)
+            if notification is None:
+                return
+            notification.email_claimed_until = None
+            if error is None:
+                notification.email_status, notification.email_error = SENT, None
+                notification.email_body = None
+            else:
+                notification.email_attempts += 1
+                notification.email_error = error[:1000]
+                if notification.email_attempts >= self.policy.max_attempts:
+                    notification.email_status = FAILED
+                    notification.email_body = None
+                else:
+                    wait = self.policy.backoff(notification.email_attempts)
+                    notification.email_next_attempt_at = datetime.now(UTC) + wait
+            session.add(notification)
+            await session.commit()

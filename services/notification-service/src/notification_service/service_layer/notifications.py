@@ -80,6 +80,8 @@ async def store(
         task_id=command.task_id,
         idempotency_key=command.idempotency_key,
     )
+    if "email" in command.channels:  # the mailer sends it (service_layer/email.py)
+        notification.email_status, notification.email_body = "pending", message.html
     if event is not None:
         session.add(event)
     session.add(notification)
@@ -103,17 +105,8 @@ async def _by_key(session: AsyncSession, key: str) -> Notification | None:
     return result.first()
 
 
-async def record_email(
-    session: AsyncSession, notification: Notification, status: str, error: str | None
-) -> None:
-    notification.email_status = status
-    notification.email_error = error[:1000] if error else None
-    session.add(notification)
-    await session.commit()
-
-
 def delivered(notification: Notification) -> list[str]:
-    """The channels that reached the user: in-app always, email once sent."""
+    """The channels that reached the user so far: in-app at once, email once sent."""
     out = ["in-app"] if "in-app" in notification.channels else []
     if notification.email_status == "sent":
         out.append("email")

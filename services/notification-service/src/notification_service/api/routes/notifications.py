@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from notification_service.api.deps import SIDECAR_ONLY, DaprDep, DatabaseDep, SessionDep
+from notification_service.api.deps import SIDECAR_ONLY, MailerDep, SessionDep
 from notification_service.api.schemas import (
     NotificationPage,
     NotificationPublic,
@@ -13,18 +13,20 @@ from notification_service.api.schemas import (
     SendResult,
 )
 from notification_service.domain.paging import BadCursor
-from notification_service.service_layer import email, notifications
+from notification_service.service_layer import notifications
 
 router = APIRouter(dependencies=SIDECAR_ONLY)
 
 
 @router.post("/send")
-async def send(body: SendRequest, database: DatabaseDep, dapr: DaprDep) -> SendResult:
-    """Store the notification (once per idempotency key), deliver it in-app and, when
-    asked, by email; `delivered` lists the channels that reached the user."""
-    async with database.sessions() as session:
-        outcome = await notifications.store(session, body.command())
-    delivered = await email.deliver(database.sessions, dapr, outcome)
+async def send(body: SendRequest, session: SessionDep, mailer: MailerDep) -> SendResult:
+    """Store the notification (once per idempotency key), in-app at once and, when asked, its
+    mail pending for the mailer (at least once, retried); `delivered` lists the channels
+    that reached the user so far (email once sent: see `emailStatus` when listed)."""
+    outcome = await notifications.store(session, body.command())
+    if outcome.created and outcome.notification.email_status == "pending":
+        mailer.wake()
+    delivered = notifications.delivered(outcome.notification)
     return SendResult(id=outcome.notification.id, delivered=delivered)  # type: ignore[arg-type]
 
 
