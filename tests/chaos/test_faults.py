@@ -1,4 +1,4 @@
-"""Thirteen faults on the real stack at 2 replicas of every app; after each, the books must balance:
+"""Fifteen faults on the real stack at 2 replicas of every app; after each, the books must balance:
 every effect expected is there once, none twice, and the time to recover is recorded (see
 conftest.py). A fault on an app hits every replica of it (the app is down), unless the
 scenario says one replica."""
@@ -547,3 +547,92 @@ def test_13_smtp_relay_down_while_mail_goes_out(
         )
     )
     assert counts == [1] * len(addresses), counts
+
+
+def test_14_the_relay_lease_holder_stalled_mid_stream(
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
+) -> None:
+    """The backend replica that holds the outbox relay's lease frozen (SIGSTOP: a paused
+    process, or one whose connection went half-open) while the other replica takes the writes:
+    the books must balance before the holder is thawed, so the other's relay took the lease
+    once it lapsed (15 s) and published everything. With the lock held in a transaction across
+    the publish, every relay stopped for as long as the holder's connection lived."""
+    stack = running_stack.stack
+    holder = running_stack.query("todo", "SELECT holder FROM relay_lease WHERE name = 'outbox'")
+    assert holder, "no relay holds the lease"
+    pid = int(holder[0][0].split("/")[1])
+    names = every_replica(stack, "backend")
+    (frozen,) = [n for n in names if (p := stack.table.load(n)) is not None and p.pid == pid]
+    other = backend_urls[1 - names.index(frozen)]
+    with httpx.Client(base_url=other, timeout=30.0) as backend:
+        user = sign_up(backend)
+    proc = stack.table.load(frozen)
+    assert proc is not None
+    os.killpg(proc.pid, signal.SIGSTOP)
+    try:
+        stalled = time.monotonic()
+        created, completed = create_tasks(other, user, 100, complete_every=5)
+        settled(
+            running_stack,
+            book,
+            "14 relay lease holder stalled",
+            f"{frozen}, the lease holder, SIGSTOP until the books balance",
+            user,
+            created,
+            completed,
+            stalled,
+        )
+    finally:
+        os.killpg(proc.pid, signal.SIGCONT)
+
+
+def test_15_redis_down_across_a_digests_time(
+    running_stack: RunningStack, backend: httpx.Client, book: Callable[[Row], None]
+) -> None:
+    """Redis (the state store, where preferences live) SIGKILLed 5 s before a user's daily
+    digest fires and restarted 25 s later: the firing fails while the preferences cannot be
+    read, the scheduler retries it (every 10 s), the digest arrives once and its job stays for
+    the next day. It used to read "digest off" and delete the job for good."""
+    stack = running_stack.stack
+    user = sign_up(backend)
+    overdue = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    task = {"title": "digest me", "due_at": overdue, "remind_before_minutes": 0}
+    assert backend.post("/api/tasks", json=task, headers=user.auth).status_code == 201
+    fires = (datetime.now(UTC) + timedelta(seconds=40)).replace(second=0, microsecond=0)
+    fires += timedelta(minutes=1)  # the next minute at least 20 s away
+    prefs = {"timezone": "UTC", "digest_enabled": True, "digest_time": fires.strftime("%H:%M")}
+    answer = backend.put("/api/me/preferences", json=prefs, headers=user.auth)
+    assert answer.status_code == 200, answer.text
+    time.sleep(max(0.0, (fires - datetime.now(UTC)).total_seconds() - 5))
+    kill(stack, "redis")
+    time.sleep(25)
+    start(stack, "redis")
+    restarted = time.monotonic()
+
+    def digests() -> list[dict[str, object]]:
+        answer = backend.get("/api/me/notifications", headers=user.auth)
+        items = answer.json()["items"] if answer.status_code == 200 else []
+        return [n for n in items if n["type"] == "digest"]
+
+    while not digests():
+        assert time.monotonic() - restarted < 90, "the digest was lost"
+        time.sleep(1)
+    recovery = time.monotonic() - restarted
+    time.sleep(15)  # a later retry must not make a second one
+    got = digests()
+    with running_stack.sidecar("backend") as dapr:
+        job = dapr.get(f"/v1.0/jobs/digest-{user.id}")
+    book(
+        Row(
+            "15 Redis down at a digest",
+            "1 daily digest",
+            "Redis SIGKILL 5 s before its time, restart 25 s later",
+            1,
+            len(got),
+            len(got) - 1,
+            recovery,
+            notes=f"the job kept for the next day: {job.status_code == 200}",
+        )
+    )
+    assert len(got) == 1
+    assert job.status_code == 200, job.text
