@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -124,56 +125,124 @@ def with_retries(call: Callable[[], httpx.Response], attempts: int = 20) -> http
 
 # What the steady client reads: the backend alone, and a route through each other app.
 STEADY_ROUTES = ["/healthz", "/api/me/notifications", "/api/me/recommendations"]
+MIN_ANSWERS = 50
+
+
+@dataclass
+class Steady:
+    """What the steady clients saw: (path, status or transport error) of each answer, the
+    tasks the writer created and completed, and its user."""
+
+    answers: list[tuple[str, int | str]] = field(default_factory=list)
+    completed: list[str] = field(default_factory=list)
+    user_id: str = ""
 
 
 @contextmanager
-def steady_client(cluster_stack: ClusterStack) -> Iterator[list[tuple[str, int | str]]]:
-    """A user reading every route through backend_url meanwhile, a new connection per request
-    (the Service, not a pod): (path, status or transport error) of each answer."""
+def steady_client(cluster_stack: ClusterStack) -> Iterator[Steady]:
+    """A user reading every route through backend_url meanwhile, and a writer creating and
+    completing a task every 0.3 s, a new connection per request (the Service, not a pod)."""
     url = cluster_stack.endpoints["backend_url"]
     with httpx.Client(base_url=url, timeout=10) as signup:
-        _, auth = journeys.sign_up(signup)
-    answers: list[tuple[str, int | str]] = []
+        user, auth = journeys.sign_up(signup)
+    steady = Steady(user_id=user["id"])
     stop = threading.Event()
 
-    def client() -> None:
+    def record(path: str, call: Callable[[], httpx.Response], ok: int) -> httpx.Response | None:
+        try:
+            answer = call()
+        except httpx.TransportError as exc:
+            steady.answers.append((path, repr(exc)))
+            return None
+        steady.answers.append((path, 200 if answer.status_code == ok else answer.text[:300]))
+        return answer if answer.status_code == ok else None
+
+    def reader() -> None:
         while not stop.is_set():
-            path = STEADY_ROUTES[len(answers) % len(STEADY_ROUTES)]
-            try:
-                answer = httpx.get(url + path, headers=auth, timeout=10)
-                answers.append((path, 200 if answer.status_code == 200 else answer.text[:300]))
-            except httpx.TransportError as exc:
-                answers.append((path, repr(exc)))
+            path = STEADY_ROUTES[len(steady.answers) % len(STEADY_ROUTES)]
+            record(path, lambda p=path: httpx.get(url + p, headers=auth, timeout=10), 200)
             time.sleep(0.05)
 
-    thread = threading.Thread(target=client)
-    thread.start()
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            body = {"title": f"steady {n}"}
+            made = record(
+                "POST /api/tasks",
+                lambda b=body: httpx.post(url + "/api/tasks", json=b, headers=auth, timeout=10),
+                201,
+            )
+            if made is not None:
+                done = f"{url}/api/tasks/{made.json()['id']}/complete"
+                complete = lambda d=done: httpx.post(d, headers=auth, timeout=10)  # noqa: E731
+                if record("POST complete", complete, 200):
+                    steady.completed.append(made.json()["id"])
+            time.sleep(0.3)
+
+    threads = [threading.Thread(target=reader), threading.Thread(target=writer)]
+    for thread in threads:
+        thread.start()
     try:
-        yield answers
+        yield steady
     finally:
         # Enough answers to mean something whatever the machine's speed (a loaded one served
         # 27 in a pod deletion's window): go on after the event until there are.
         deadline = time.monotonic() + 120
-        while len(answers) <= MIN_ANSWERS and time.monotonic() < deadline:
+        while len(steady.answers) <= MIN_ANSWERS and time.monotonic() < deadline:
             time.sleep(0.1)
         stop.set()
-        thread.join()
+        for thread in threads:
+            thread.join()
 
 
-MIN_ANSWERS = 50
-
-
-def no_lost_requests(answers: list[tuple[str, int | str]]) -> None:
-    """The backend alone never failed. Through another app, no answer is a sidecar that took
-    the call after its app had stopped ("error invoking app channel": the pod's hand-off,
-    dapr_common.drain, prevents it). Still open (the replicas issue): a caller's sidecar that
-    reconnects after the callee's closed answers gRPC Unavailable within its backoff, and a few
-    of those open its circuit breaker for the whole app-id for 15 s (seen: 1 of 307, and 19 of
-    180 answers in one run)."""
+def no_lost_requests(steady: Steady) -> None:
+    """No write failed: every create and complete answered 201 / 200, whichever pod was going.
+    Of the reads, the backend alone never failed; through another app, no answer is a sidecar
+    that took the call after its app had stopped ("error invoking app channel": the pod's
+    hand-off, dapr_common.drain, prevents it). Still open (the replicas issue): a caller's
+    sidecar that reconnects after the callee's closed answers gRPC Unavailable within its
+    backoff, and a few of those open its circuit breaker for the whole app-id for 15 s (seen:
+    1 of 307, and 19 of 180 answers in one run)."""
+    answers = steady.answers
     assert len(answers) > MIN_ANSWERS, len(answers)
     failed = [a for a in answers if a[1] != 200]
+    assert not [a for a in failed if a[0].startswith("POST")], failed[:5]
     assert not [a for a in failed if a[0] == "/healthz"], failed[:5]
     assert not [a for a in failed if "app channel" in str(a[1])], failed[:5]
+
+
+def no_lost_events(cluster_stack: ClusterStack, steady: Steady) -> None:
+    """Every task the writer completed got its task_completed notification, exactly once
+    (backend's outbox, Kafka and notification-service's consumer, through the rollout)."""
+    assert steady.completed, "the writer completed nothing"
+
+    def counts() -> dict[str, int]:
+        seen: dict[str, int] = {}
+        with cluster_stack.app("notification-service", app_token=True) as notifier:
+            cursor = None
+            while True:
+                params = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+                page = notifier.get(f"/users/{steady.user_id}/notifications", params=params)
+                assert page.status_code == 200, page.text
+                for n in page.json()["items"]:
+                    if n["type"] == "task_completed":
+                        seen[n["taskId"]] = seen.get(n["taskId"], 0) + 1
+                cursor = page.json().get("nextCursor")
+                if not cursor:
+                    return seen
+
+    def all_there() -> dict[str, int] | None:
+        seen = counts()
+        return seen if set(steady.completed) <= set(seen) else None
+
+    seen = journeys.eventually(
+        all_there,
+        f"a task_completed notification for each of {len(steady.completed)} completions",
+        timeout=120,
+    )
+    doubled = {t: n for t, n in seen.items() if n > 1}
+    assert not doubled, doubled
 
 
 def gone(cluster_stack: ClusterStack, app_id: str, names: set[str]) -> bool:
@@ -186,7 +255,7 @@ def test_make_rollout_replaces_every_pod_and_the_journey_still_passes(
     cluster_stack: ClusterStack, app_id: str
 ) -> None:
     before = ready_pods(cluster_stack, app_id)
-    with steady_client(cluster_stack) as answers:
+    with steady_client(cluster_stack) as steady:
         rollout = subprocess.run(
             ["make", "--no-print-directory", "rollout", f"SERVICE={app_id}"],
             cwd=repo_root(), env=kubectl_env(cluster_stack), capture_output=True, text=True,
@@ -196,7 +265,8 @@ def test_make_rollout_replaces_every_pod_and_the_journey_still_passes(
             lambda: gone(cluster_stack, app_id, set(before.values())), "old pods gone", timeout=60
         )
     assert rollout.returncode == 0, rollout.stdout + rollout.stderr
-    no_lost_requests(answers)
+    no_lost_requests(steady)
+    no_lost_events(cluster_stack, steady)
     assert "successfully rolled out" in rollout.stdout, rollout.stdout
     after = journeys.eventually(
         lambda: (pods := ready_pods(cluster_stack, app_id)) and len(pods) == REPLICAS[app_id]
@@ -211,7 +281,7 @@ def test_a_deleted_pod_is_replaced_and_events_meanwhile_are_all_handled(
     cluster_stack: ClusterStack, app_id: str
 ) -> None:
     tag = f"del-{app_id}"
-    with cluster_stack.app("backend") as backend, steady_client(cluster_stack) as answers:
+    with cluster_stack.app("backend") as backend, steady_client(cluster_stack) as steady:
         _, auth = journeys.sign_up(backend)
         victim = sorted(ready_pods(cluster_stack, app_id).values())[0]
         cluster_stack.cluster.kubectl("-n", NAMESPACE, "delete", "pod", victim, "--wait=false")
@@ -259,8 +329,9 @@ def test_a_deleted_pod_is_replaced_and_events_meanwhile_are_all_handled(
         and pods, f"{REPLICAS[app_id]} ready {app_id} pods again", timeout=120,
     )  # fmt: skip
     assert victim not in replaced.values()
-    # a reader of every route meanwhile, the ones through the victim's app included
-    no_lost_requests(answers)
+    # a reader of every route and a writer meanwhile, the ones through the victim's app included
+    no_lost_requests(steady)
+    no_lost_events(cluster_stack, steady)
 
 
 def test_an_apply_keeps_the_scale_the_autoscaler_set(cluster_stack: ClusterStack) -> None:
