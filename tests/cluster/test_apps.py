@@ -197,19 +197,16 @@ def steady_client(cluster_stack: ClusterStack) -> Iterator[Steady]:
 
 
 def no_lost_requests(steady: Steady) -> None:
-    """No write failed: every create and complete answered 201 / 200, whichever pod was going.
-    Of the reads, the backend alone never failed; through another app, no answer is a sidecar
-    that took the call after its app had stopped ("error invoking app channel": the pod's
-    hand-off, dapr_common.drain, prevents it). Still open (the replicas issue): a caller's
-    sidecar that reconnects after the callee's closed answers gRPC Unavailable within its
-    backoff, and a few of those open its circuit breaker for the whole app-id for 15 s (seen:
-    1 of 307, and 19 of 180 answers in one run)."""
+    """Not one request failed, whichever pod was going: every create and complete answered,
+    and every read, the ones through the app whose pods went included. What used to fail
+    here: a sidecar that took a call after its app had stopped ("error invoking app channel":
+    the pod's hand-off, dapr_common.drain, prevents it), and backend's sidecar calling a callee
+    pod that had ended, for as long as its address stayed cached (20 s), which opened the
+    breaker (components/resiliency-invocation.yaml says why no more)."""
     answers = steady.answers
     assert len(answers) > MIN_ANSWERS, len(answers)
     failed = [a for a in answers if a[1] != 200]
-    assert not [a for a in failed if a[0].startswith("POST")], failed[:5]
-    assert not [a for a in failed if a[0] == "/healthz"], failed[:5]
-    assert not [a for a in failed if "app channel" in str(a[1])], failed[:5]
+    assert not failed, (f"{len(failed)} of {len(answers)} failed", failed[:5])
 
 
 def no_lost_events(cluster_stack: ClusterStack, steady: Steady) -> None:
