@@ -57,7 +57,8 @@ class TaskAnnounced(Incoming):
 
 
 class TaskCompleted(Incoming):
-    """Names the task itself (since events carry versions); the known task is the fallback."""
+    """Names the task itself (title, due date: a backend that predates it does not, and the
+    known task is the fallback)."""
 
     task_id: str = Field(max_length=36)
     user_id: str = Field(max_length=36)
