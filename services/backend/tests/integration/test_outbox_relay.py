@@ -11,7 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.db.models import OutboxEvent
-from backend.service_layer.outbox_relay import OutboxRelay
+from backend.service_layer.outbox_relay import Backlog, OutboxRelay
 from dapr_common import DaprClient, DaprError, DaprSettings
 from dapr_common.postgres import make_engine, session_factory
 from dapr_common.testing import FakeSidecar, Recorded
@@ -141,15 +141,57 @@ async def test_kafka_down_counts_against_no_row(
     ids = await commit(sessions, "task.created", 10)
     down = {"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE", "message": "kafka: out of brokers"}
     route = sidecar.post(f"{BULK}task.created").respond(500, json=down)
-    relay = OutboxRelay(sessions, dapr, park_after=2)
+    relay = OutboxRelay(sessions, dapr, park_after=2, retry_base=0.01, retry_cap=0.01)
     for _ in range(5):
         with pytest.raises(DaprError):
             await relay.publish_pending()
+        await asyncio.sleep(0.03)  # the batch's deferral (a first backoff, uncounted) ends
     async with sessions() as session:
         rows = (await session.exec(select(OutboxEvent))).all()
-    assert {(r.attempts, r.parked_at, r.next_attempt_at) for r in rows} == {(0, None, None)}
+    assert {(r.attempts, r.parked_at) for r in rows} == {(0, None)}
     route.clear().respond(204)
     assert await relay.publish_pending() == len(ids)
+
+
+async def test_a_topic_failing_whole_with_a_5xx_holds_back_no_other(
+    sessions: async_sessionmaker[AsyncSession], dapr: DaprClient, sidecar: FakeSidecar
+) -> None:
+    """Kafka up, one topic's every call a 500 (the topic missing, its messages too large):
+    150 of its rows first, a whole batch and more, then 30 of another topic. They used to
+    look like an outage, pass after pass on the same batch, and nothing went out. Now a pass
+    that publishes nothing defers its batch (uncounted), so the 30 go out; and while other
+    topics go out beside it, the failing topic's rows count as refusals and are parked."""
+    missing = {"errorCode": "ERR_PUBSUB_PUBLISH_MESSAGE", "message": "kafka: unknown topic"}
+    failing = sidecar.post(f"{BULK}task.created").respond(500, json=missing)
+    accepted_route = sidecar.post(f"{BULK}task.updated").respond(204)
+    stuck = await commit(sessions, "task.created", 150)
+    accepted = await commit(sessions, "task.updated", 30)
+    relay = OutboxRelay(sessions, dapr, retry_base=0.05, retry_cap=0.05, park_after=3)
+
+    async def passes(until: Callable[[], Awaitable[bool]], more: int = 0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while not await until():
+            assert loop.time() < deadline, await relay.backlog()
+            if more:
+                accepted.extend(await commit(sessions, "task.updated", more))
+            with contextlib.suppress(DaprError):
+                await relay.publish_pending()
+            await asyncio.sleep(0.05)
+
+    async def all_accepted_out() -> bool:
+        return set(published(accepted_route.calls)) >= set(accepted)
+
+    await passes(all_accepted_out)
+    assert (await relay.backlog()).parked == 0  # alone, it cannot be told from an outage
+
+    async def all_parked() -> bool:
+        return (await relay.backlog()).parked == len(stuck)
+
+    await passes(all_parked, more=5)  # steady traffic of another topic beside it
+    await passes(all_accepted_out)
+    assert await relay.backlog() == Backlog(pending=0, oldest_pending_seconds=0, parked=150)
+    assert failing.called
 
 
 async def test_a_relay_stalled_mid_publish_holds_back_the_others_only_for_its_lease(

@@ -16,10 +16,12 @@ A refused row waits a jittered exponential backoff of its own, so the rows behin
 after `park_after` refusals (about 18 minutes of them with the defaults) it is parked: left out
 until an operator retries it (`POST /outbox/parked/retry`); `GET /outbox` and `backlog()`
 report the age of the oldest pending row and the parked count. A refusal is the sidecar
-refusing the call (a 4xx: a topic not allowed, a body too big) or naming some entries of a call
-whose others went out. A call that failed whole with a 5xx (Kafka down) or got no answer
-(the sidecar down) refuses nothing: no row is counted and the whole relay backs off, however
-long the outage.
+refusing the call (a 4xx: a topic not allowed, a body too big), naming some entries of a call
+whose others went out, or a call that failed whole with a 5xx while another topic's call of
+the same pass went out (Kafka is up: the topic is missing, or its messages too large). A pass
+that published nothing (Kafka down, the sidecar down, or a batch all of one such topic)
+refuses nothing: no row is counted, the whole relay backs off however long the outage, and
+the batch's rows wait a first backoff so that the next pass reads the rows behind them.
 """
 
 import asyncio
@@ -164,6 +166,7 @@ class OutboxRelay:
         sent: list[str] = []
         refused: dict[str, DaprError] = {}
         unreachable: DaprError | None = None
+        failed_whole: dict[str, DaprError] = {}  # row id → the 5xx (or no answer) of its call
         for topic, group in by_topic.items():
             try:
                 await self._dapr.pubsub.publish_bulk(
@@ -184,24 +187,44 @@ class OutboxRelay:
                 named = set(exc.failed) & ids
                 partial = bool(named) and named != ids
                 if not partial and (exc.status is None or exc.status >= 500):
-                    unreachable = exc  # Kafka or the sidecar down: nothing was refused
+                    unreachable = exc  # Kafka or the sidecar down, or this topic refused
+                    failed_whole.update({row.id: exc for row in group})
                     continue
                 # A 4xx refuses the whole call; a partial failure, the entries it names.
                 refused_ids = named if partial else ids
                 sent += [row.id for row in group if row.id not in refused_ids]
                 refused.update({row.id: exc for row in group if row.id in refused_ids})
-        await self._mark(rows, sent, refused)
+        if sent:
+            # Kafka took another topic in this very pass: a topic whose call failed whole is
+            # refused for itself (missing, a message too large...), not an outage.
+            refused.update(failed_whole)
+            failed_whole = {}
+        await self._mark(rows, sent, refused, deferred=list(failed_whole))
         if unreachable is not None and not sent:
             raise unreachable
         return len(sent)
 
     async def _mark(
-        self, rows: list[OutboxEvent], sent: list[str], refused: dict[str, DaprError]
+        self,
+        rows: list[OutboxEvent],
+        sent: list[str],
+        refused: dict[str, DaprError],
+        deferred: list[str],
     ) -> None:
-        """Sent rows sent; refused ones one refusal more, their next try later, or parked."""
-        if not sent and not refused:
+        """Sent rows sent; refused ones one refusal more, their next try later, or parked.
+        Deferred ones (a pass that published nothing: an outage, or the batch all of one
+        refused topic) a first backoff later, uncounted, so the next pass reads the rows
+        behind them instead of the same batch again."""
+        if not sent and not refused and not deferred:
             return
         async with self._sessions() as session, session.begin():
+            if deferred:
+                await session.exec(
+                    update(OutboxEvent)
+                    .where(col(OutboxEvent.id).in_(deferred))
+                    .values(next_attempt_at=func.now() + self._retry_delay(1))
+                    .execution_options(synchronize_session=False)
+                )
             if sent:
                 await session.exec(
                     update(OutboxEvent)
