@@ -18,10 +18,10 @@ until an operator retries it (`POST /outbox/parked/retry`); `GET /outbox` and `b
 report the age of the oldest pending row and the parked count. A refusal is the sidecar
 refusing the call (a 4xx: a topic not allowed, a body too big), naming some entries of a call
 whose others went out, or a call that failed whole with a 5xx while another topic's call of
-the same pass went out (Kafka is up: the topic is missing, or its messages too large). A pass
-that published nothing (Kafka down, the sidecar down, or a batch all of one such topic)
-refuses nothing: no row is counted, the whole relay backs off however long the outage, and
-the batch's rows wait a first backoff so that the next pass reads the rows behind them.
+the same pass went out (Kafka is up: the topic is missing, or its messages too large); so that
+a pass can tell, a full batch of one topic takes the oldest due row of another topic along. A
+pass that published nothing (Kafka down, the sidecar down) refuses nothing: no row is counted
+and the whole relay backs off, however long the outage.
 """
 
 import asyncio
@@ -141,21 +141,29 @@ class OutboxRelay:
         DaprError when every publish of the pass failed (the sidecar or Kafka is down)."""
         if not await self.take_lease():
             return 0
+        due = (
+            col(OutboxEvent.sent_at).is_(None),
+            col(OutboxEvent.parked_at).is_(None),
+            or_(
+                col(OutboxEvent.next_attempt_at).is_(None),
+                col(OutboxEvent.next_attempt_at) <= func.now(),
+            ),
+        )
         async with self._sessions() as session:
             pending = await session.exec(
-                select(OutboxEvent)
-                .where(
-                    col(OutboxEvent.sent_at).is_(None),
-                    col(OutboxEvent.parked_at).is_(None),
-                    or_(
-                        col(OutboxEvent.next_attempt_at).is_(None),
-                        col(OutboxEvent.next_attempt_at) <= func.now(),
-                    ),
-                )
-                .order_by(col(OutboxEvent.seq))
-                .limit(self._batch)
+                select(OutboxEvent).where(*due).order_by(col(OutboxEvent.seq)).limit(self._batch)
             )
             rows = list(pending.all())
+            if len(rows) == self._batch and len({row.topic for row in rows}) == 1:
+                # A full batch of one topic: the oldest due row of another comes along, so
+                # that a topic failing whole is told from Kafka down (see the docstring).
+                other = await session.exec(
+                    select(OutboxEvent)
+                    .where(*due, col(OutboxEvent.topic) != rows[0].topic)
+                    .order_by(col(OutboxEvent.seq))
+                    .limit(1)
+                )
+                rows += list(other.all())
         if not rows:
             return 0
         # One bulk publish per topic, rows in commit order within it (Kafka keeps the order
@@ -196,35 +204,20 @@ class OutboxRelay:
                 refused.update({row.id: exc for row in group if row.id in refused_ids})
         if sent:
             # Kafka took another topic in this very pass: a topic whose call failed whole is
-            # refused for itself (missing, a message too large...), not an outage.
+            # refused for itself (missing, its messages too large), not an outage.
             refused.update(failed_whole)
-            failed_whole = {}
-        await self._mark(rows, sent, refused, deferred=list(failed_whole))
+        await self._mark(rows, sent, refused)
         if unreachable is not None and not sent:
             raise unreachable
         return len(sent)
 
     async def _mark(
-        self,
-        rows: list[OutboxEvent],
-        sent: list[str],
-        refused: dict[str, DaprError],
-        deferred: list[str],
+        self, rows: list[OutboxEvent], sent: list[str], refused: dict[str, DaprError]
     ) -> None:
-        """Sent rows sent; refused ones one refusal more, their next try later, or parked.
-        Deferred ones (a pass that published nothing: an outage, or the batch all of one
-        refused topic) a first backoff later, uncounted, so the next pass reads the rows
-        behind them instead of the same batch again."""
-        if not sent and not refused and not deferred:
+        """Sent rows sent; refused ones one refusal more, their next try later, or parked."""
+        if not sent and not refused:
             return
         async with self._sessions() as session, session.begin():
-            if deferred:
-                await session.exec(
-                    update(OutboxEvent)
-                    .where(col(OutboxEvent.id).in_(deferred))
-                    .values(next_attempt_at=func.now() + self._retry_delay(1))
-                    .execution_options(synchronize_session=False)
-                )
             if sent:
                 await session.exec(
                     update(OutboxEvent)
