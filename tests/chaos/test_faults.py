@@ -466,22 +466,22 @@ def test_12_postgres_down_past_the_delivery_retry(
     """PostgreSQL down for 120 s, longer than a delivery's retries (about 80 s), while events
     are on their way to notification-service: its replicas are frozen (SIGSTOP) during the
     workload, so its deliveries wait in their sidecars, then thawed once the database is down.
-    Those events used to go to dead-letter topics whose subscriber needs PostgreSQL too, and
-    were skipped: lost. Now each delivery is held until the database answers."""
+    Such events could go to dead-letter topics whose subscriber needs PostgreSQL too, and be
+    skipped; now each delivery is held until the database answers. The freeze stays under
+    the sidecars' app-health threshold (30 s), which it must not cross."""
     stack = running_stack.stack
     consumers = every_replica(stack, "notification-service")
     with httpx.Client(base_url=backend_urls[0], timeout=30.0) as backend:
         user = sign_up(backend)
     frozen = [stack.table.load(name) for name in consumers]
+    pending = f"SELECT count(*) FROM outbox WHERE sent_at IS NULL AND partition_key = '{user.id}'"
     for proc in frozen:
         assert proc is not None
         os.killpg(proc.pid, signal.SIGSTOP)
+    froze = time.monotonic()
     try:
-        created, completed = create_tasks(backend_urls, user, 60, complete_every=5)
-        pending = (
-            f"SELECT count(*) FROM outbox WHERE sent_at IS NULL AND partition_key = '{user.id}'"
-        )
-        deadline = time.monotonic() + 20  # the relay hands every event to Kafka first
+        created, completed = create_tasks(backend_urls, user, 30, complete_every=5)
+        deadline = time.monotonic() + 10  # the relay hands every event to Kafka first
         while running_stack.query("todo", pending) != [["0"]]:
             assert time.monotonic() < deadline, "the outbox did not drain"
             time.sleep(0.5)
@@ -490,8 +490,12 @@ def test_12_postgres_down_past_the_delivery_retry(
         for proc in frozen:
             assert proc is not None
             os.killpg(proc.pid, signal.SIGCONT)
-    time.sleep(120)
-    start(stack, "postgres")
+    frozen_for = time.monotonic() - froze
+    try:
+        time.sleep(120)
+    finally:
+        start(stack, "postgres")
+    assert frozen_for < 25, f"frozen {frozen_for:.0f} s: past the app-health threshold"
     settled(
         running_stack,
         book,
@@ -558,11 +562,17 @@ def test_14_the_relay_lease_holder_stalled_mid_stream(
     once it lapsed (15 s) and published everything. With the lock held in a transaction across
     the publish, every relay stopped for as long as the holder's connection lived."""
     stack = running_stack.stack
-    holder = running_stack.query("todo", "SELECT holder FROM relay_lease WHERE name = 'outbox'")
+    lease = "SELECT holder FROM relay_lease WHERE name = 'outbox' AND expires_at > now()"
+    holder = running_stack.query("todo", lease)
     assert holder, "no relay holds the lease"
-    pid = int(holder[0][0].split("/")[1])
     names = every_replica(stack, "backend")
-    (frozen,) = [n for n in names if (p := stack.table.load(n)) is not None and p.pid == pid]
+    pids = {n: p.pid for n in names if (p := stack.table.load(n)) is not None}
+
+    def replica_of(lease_holder: str) -> str:
+        (name,) = [n for n, pid in pids.items() if pid == int(lease_holder.split("/")[1])]
+        return name
+
+    frozen = replica_of(holder[0][0])
     other = backend_urls[1 - names.index(frozen)]
     with httpx.Client(base_url=other, timeout=30.0) as backend:
         user = sign_up(backend)
@@ -582,6 +592,8 @@ def test_14_the_relay_lease_holder_stalled_mid_stream(
             completed,
             stalled,
         )
+        now_held = running_stack.query("todo", lease)
+        assert now_held and replica_of(now_held[0][0]) != frozen, "the lease did not move"
     finally:
         os.killpg(proc.pid, signal.SIGCONT)
 

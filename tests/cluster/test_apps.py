@@ -158,8 +158,10 @@ def steady_client(cluster_stack: ClusterStack) -> Iterator[Steady]:
         return answer if answer.status_code == ok else None
 
     def reader() -> None:
+        n = 0
         while not stop.is_set():
-            path = STEADY_ROUTES[len(steady.answers) % len(STEADY_ROUTES)]
+            path = STEADY_ROUTES[n % len(STEADY_ROUTES)]
+            n += 1
             record(path, lambda p=path: httpx.get(url + p, headers=auth, timeout=10), 200)
             time.sleep(0.05)
 

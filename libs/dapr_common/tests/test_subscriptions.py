@@ -147,7 +147,7 @@ def test_an_outage_holds_the_delivery_until_the_handler_passes(
     async def no_wait(seconds: float) -> None:
         pauses.append(seconds)
 
-    monkeypatch.setattr("dapr_common.subscriptions.asyncio.sleep", no_wait)
+    monkeypatch.setattr("dapr_common.subscriptions._sleep", no_wait)
     subs = Subscriptions(hold_while=lambda exc: isinstance(exc, ConnectionRefusedError))
     runs: list[int] = []
 
@@ -173,6 +173,26 @@ def test_only_the_named_outage_is_held() -> None:
 
     answer = make_app(subs).post("/dapr/events/pubsub/t/0", json=event({}), headers=TOKEN)
     assert (answer.status_code, answer.json(), len(runs)) == (500, {"status": "RETRY"}, 1)
+
+
+def test_a_hold_ends_after_max_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error wrongly taken for an outage holds its partition for `max_hold`, not for ever."""
+    clock = [0.0]
+
+    async def pass_time(seconds: float) -> None:
+        clock[0] += seconds
+
+    monkeypatch.setattr("dapr_common.subscriptions._sleep", pass_time)
+    monkeypatch.setattr("dapr_common.subscriptions._clock", lambda: clock[0])
+    subs = Subscriptions(hold_while=lambda exc: isinstance(exc, OSError), max_hold=60)
+
+    @subs.topic("t")
+    async def handler(e: CloudEvent[dict[str, Any]]) -> None:
+        raise OSError("never comes back")
+
+    answer = make_app(subs).post("/dapr/events/pubsub/t/0", json=event({}), headers=TOKEN)
+    assert (answer.status_code, answer.json()) == (500, {"status": "RETRY"})
+    assert 60 < clock[0] <= 75
 
 
 def test_undecodable_payload_is_dropped_without_calling_the_handler() -> None:
@@ -251,3 +271,21 @@ def test_two_default_handlers_for_one_topic_are_refused() -> None:
 
         @subs.topic("t")
         async def two(e: CloudEvent[dict[str, Any]]) -> None: ...
+
+
+def test_an_argument_asyncpg_cannot_encode_is_no_outage() -> None:
+    """asyncpg's DataError (say, a number out of int32 range) comes wrapped as an
+    InterfaceError, a name that otherwise means a lost connection: it must not be held."""
+    from asyncpg.exceptions._base import DataError
+    from sqlalchemy.exc import DBAPIError
+
+    from dapr_common.postgres import database_unavailable
+
+    class InterfaceError(Exception):  # what SQLAlchemy's asyncpg adapter raises
+        pass
+
+    adapted = InterfaceError("invalid input for query argument $1")
+    adapted.__cause__ = DataError("invalid input for query argument $1: 2147483648")
+    assert not database_unavailable(DBAPIError("INSERT", {}, adapted))
+    lost = InterfaceError("connection is closed")
+    assert database_unavailable(DBAPIError("INSERT", {}, lost))

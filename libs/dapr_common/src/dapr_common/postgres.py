@@ -105,6 +105,8 @@ def database_unavailable(exc: BaseException) -> bool:
         original = exc.orig
         name = type(original).__name__ if original is not None else ""
         cause = getattr(original, "__cause__", None)
+        if isinstance(cause, ValueError):
+            return False  # asyncpg's DataError (an argument it cannot encode), under InterfaceError
         return (
             name in _UNAVAILABLE
             or isinstance(cause, OSError)

@@ -6,7 +6,8 @@ raises `Drop`, or the payload does not decode → 200 DROP, sent to the dead-let
 
 An outage is not the event's fault: with `hold_while` (e.g. `postgres.database_unavailable`),
 a handler that fails on such an error is run again (1, 2, 4 … 10 s apart) while the delivery
-waits, for as long as the outage lasts. Answering RETRY instead would spend the delivery's
+waits, for as long as the outage lasts, up to `max_hold` (30 min: an error wrongly taken for an
+outage must not hold its partition for ever). Answering RETRY instead would spend the delivery's
 retries (about 80 s) and then send a good event to its dead-letter topic, or, where that
 topic's subscriber needs the same database, lose it. The held partition waits; Kafka keeps
 what follows, and a shutdown cancels the wait (the sidecar redelivers the unacknowledged event).
@@ -27,6 +28,7 @@ from dapr_common.app_token import require_app_token
 from dapr_common.deps import handler_endpoint
 
 log = logging.getLogger("dapr_common.subscriptions")
+_sleep, _clock = asyncio.sleep, time.monotonic  # the hold's (tests stand in for them)
 
 T = TypeVar("T")
 
@@ -96,10 +98,12 @@ class Subscriptions:
         *,
         prefix: str = "/dapr/events",
         hold_while: Callable[[BaseException], bool] | None = None,
+        max_hold: float = 1800.0,
     ) -> None:
         self.default_pubsub = pubsub
         self.prefix = prefix
         self.hold_while = hold_while
+        self.max_hold = max_hold
         self.router = APIRouter(dependencies=[Depends(require_app_token)])
         self._topics: dict[tuple[str, str], _Topic] = {}
         self.router.add_api_route("/dapr/subscribe", self._subscribe, methods=["GET"])
@@ -174,22 +178,22 @@ class Subscriptions:
 
     async def _held(self, route: _Route, event: CloudEvent[Any], deps: dict[str, Any]) -> None:
         """The handler, run again while it fails on an outage `hold_while` names."""
-        pause, since, next_log = 1.0, time.monotonic(), 0.0
+        pause, since, next_log = 1.0, _clock(), 0.0
         while True:
             try:
                 await route.handler(event, **deps)
             except Exception as exc:
-                if self.hold_while is None or not self.hold_while(exc):
+                waited = _clock() - since
+                if self.hold_while is None or not self.hold_while(exc) or waited > self.max_hold:
                     raise
-                waited = time.monotonic() - since
                 if waited >= next_log:
                     log.warning("holding event %s for %.0f s (outage): %s", event.id, waited, exc)
                     next_log = waited + 30.0
-                await asyncio.sleep(pause)
+                await _sleep(pause)
                 pause = min(pause * 2, 10.0)
                 continue
             if next_log:
-                log.info("event %s handled after %.0f s held", event.id, time.monotonic() - since)
+                log.info("event %s handled after %.0f s held", event.id, _clock() - since)
             return
 
     async def _handle(self, route: _Route, raw: Any, deps: dict[str, Any]) -> str:

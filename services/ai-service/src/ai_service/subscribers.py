@@ -22,7 +22,7 @@ class Incoming(BaseModel):
 
 
 class TaskAnnounced(Incoming):
-    version: int | None = Field(default=None, ge=1)  # None from a backend that predates it
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # None: an older backend
     tags: list[str] = Field(default_factory=list, max_length=50)
     priority: str = "medium"
     due_at: AwareDatetime | None = None

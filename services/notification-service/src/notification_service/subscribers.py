@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, func
 from sqlalchemy.dialects.postgresql import insert
 
 from dapr_common import CloudEvent, Subscriptions
@@ -49,7 +49,7 @@ class TaskAnnounced(Incoming):
 
     task_id: str = Field(max_length=36)
     user_id: str = Field(max_length=36)
-    version: int | None = Field(default=None, ge=1)  # None from a backend that predates it
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # None: an older backend
     title: str = Field(max_length=300)
     due_at: AwareDatetime | None = None
     created_at: AwareDatetime | None = None
@@ -129,7 +129,10 @@ async def _remember_task(event: CloudEvent[TaskAnnounced], database: DatabaseDep
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=["task_id"],
-        set_={k: stmt.excluded[k] for k in ("title", "due_at", "updated_at", "version")},
+        set_={
+            **{k: stmt.excluded[k] for k in ("title", "due_at", "updated_at")},
+            "version": func.coalesce(stmt.excluded.version, known.version),
+        },
         where=newer,
     )
     async with database.sessions() as session:

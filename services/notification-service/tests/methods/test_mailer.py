@@ -1,9 +1,12 @@
-"""The mailer on a real PostgreSQL: a mail committed before a crash is sent after it, and
-mailers of several replicas on one database send each mail once."""
+"""The mailer on a real PostgreSQL: a mail committed before a crash is sent after it, mailers
+of several replicas on one database send each mail once, and a stalled one whose claim lapsed
+sends nothing."""
 
 import asyncio
 import uuid
 from collections import Counter
+
+from sqlalchemy import text
 
 from dapr_common import DaprClient, DaprSettings
 from dapr_common.postgres import make_engine, session_factory
@@ -62,3 +65,33 @@ async def test_mailers_of_three_replicas_send_each_mail_once(
     mine = {t: subjects[t] for t in titles}
     assert set(mine.values()) == {1}, mine
     assert sum(claimed) == len(titles) and min(claimed) > 0, claimed
+
+
+async def test_a_mailer_whose_claim_lapsed_sends_nothing(
+    running_stack: RunningStack, notifications_db: str, sidecar: FakeSidecar
+) -> None:
+    """Mailer A claims a mail and stalls past its claim; B claims it and sends it. A, back,
+    neither sends it again nor overwrites B's outcome."""
+    smtp = sidecar.post("/v1.0/bindings/smtp").respond(200)
+    body = {"type": "custom", "channels": ["in-app", "email"], "title": "once"}
+    with serve(running_stack, notifications_db, sidecar, mailer=False) as app:
+        uid = register(app, ["in-app"])
+        assert app.post("/send", json={**body, "userId": uid}).status_code == 200
+    engine = make_engine(running_stack.stack.database_url(notifications_db))
+    settings = DaprSettings(dapr_http_endpoint=sidecar.url)  # type: ignore[arg-type]
+    try:
+        async with DaprClient(settings) as dapr:
+            a, b = (Mailer(session_factory(engine), dapr) for _ in range(2))
+            mine = await a._claim()
+            assert mine, "A claimed nothing"
+            async with engine.begin() as connection:  # A stalls: its claims lapse
+                await connection.execute(
+                    text("UPDATE notifications SET email_claimed_until = now() - interval '1 s'")
+                )
+            assert await b.send_due() >= 1
+            for nid, claim in mine:
+                await a._send(nid, claim)
+    finally:
+        await engine.dispose()
+    subjects = [c.json()["metadata"]["subject"] for c in smtp.calls]
+    assert subjects.count("once") == 1

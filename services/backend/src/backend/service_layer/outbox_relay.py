@@ -21,7 +21,9 @@ whose others went out, or a call that failed whole with a 5xx while another topi
 the same pass went out (Kafka is up: the topic is missing, or its messages too large); so that
 a pass can tell, a full batch of one topic takes the oldest due row of another topic along. A
 pass that published nothing (Kafka down, the sidecar down) refuses nothing: no row is counted
-and the whole relay backs off, however long the outage.
+and the whole relay backs off, however long the outage; nor does a call that got no answer.
+(With several brokers, a topic whose partitions' leader alone is down counts as refused too,
+and is parked after the 18 minutes: `POST /outbox/parked/retry` once the broker is back.)
 """
 
 import asyncio
@@ -196,7 +198,8 @@ class OutboxRelay:
                 partial = bool(named) and named != ids
                 if not partial and (exc.status is None or exc.status >= 500):
                     unreachable = exc  # Kafka or the sidecar down, or this topic refused
-                    failed_whole.update({row.id: exc for row in group})
+                    if exc.status is not None:  # an answer: no answer refuses nothing, ever
+                        failed_whole.update({row.id: exc for row in group})
                     continue
                 # A 4xx refuses the whole call; a partial failure, the entries it names.
                 refused_ids = named if partial else ids

@@ -17,7 +17,9 @@ fill more than MAX_FILL_DELAY after its miss is skipped, so that needs a key idl
 expire inside a few seconds' window, and the stale list then lives at most TTL.
 
 Shapes: the cached value is the page itself (as before), the tombstone is the JSON string
-"dropped" (not an object), so a release that predates tombstones reads one as a miss.
+"dropped" (not an object), so a release that predates tombstones reads one as a miss. While
+such a release still runs beside this one (a rollout), its writes delete the key and its fills
+are unconditional, so a stale list can live for up to TTL, as it could before.
 """
 
 import logging

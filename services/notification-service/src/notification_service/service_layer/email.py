@@ -19,9 +19,10 @@ import contextlib
 import logging
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -96,11 +97,13 @@ class Mailer:
     async def send_due(self) -> int:
         """Claim the mails due now (a batch), send each, record how it went; how many."""
         claimed = await self._claim()
-        for notification_id in claimed:
-            await self._send(notification_id)
+        for notification_id, claim in claimed:
+            await self._send(notification_id, claim)
         return len(claimed)
 
-    async def _claim(self) -> list[str]:
+    async def _claim(self) -> list[tuple[str, datetime]]:
+        """Due pending mails, each claimed until now() + `claim`: that time is the claim's
+        token (another claim of the row is another transaction, so another now())."""
         n = Notification
         due = (
             select(n.id)  # type: ignore[call-overload]
@@ -120,42 +123,63 @@ class Mailer:
             update(n)
             .where(col(n.id).in_(due.scalar_subquery()))
             .values(email_claimed_until=func.now() + self.policy.claim)
-            .returning(col(n.id))
+            .returning(col(n.id), col(n.email_claimed_until))
         )
         async with self.sessions() as session:
-            ids = list((await session.exec(claim)).scalars())
+            rows = [(str(r[0]), r[1]) for r in (await session.exec(claim)).all()]
             await session.commit()
-        return ids
+        return rows
 
-    async def _send(self, notification_id: str) -> None:
+    async def _send(self, notification_id: str, claim: datetime) -> None:
+        """Send one claimed mail and record the outcome, both only while the claim is still
+        this mailer's: renewed just before the send (a batch's tail would lapse otherwise),
+        and every write conditional on it."""
+        n = Notification
+        mine = (col(n.id) == notification_id, col(n.email_status) == PENDING)
+        renew = (
+            update(n)
+            .where(*mine, col(n.email_claimed_until) == claim)
+            .values(email_claimed_until=func.now() + self.policy.claim)
+            .returning(
+                col(n.email_claimed_until),
+                col(n.user_id),
+                col(n.title),
+                col(n.email_body),
+                col(n.email_attempts),
+            )
+        )
         async with self.sessions() as session:
-            notification = await session.get(Notification, notification_id)
-            if notification is None or notification.email_status != PENDING:
-                return
-            who = await session.get(Recipient, notification.user_id)
-            subject, html = notification.title, notification.email_body or ""
+            renewed = (await session.exec(renew)).first()
+            if renewed is None:
+                await session.commit()
+                return  # sent meanwhile, or claimed by another mailer once this claim lapsed
+            claim, user_id, subject, html, attempts = renewed
+            who = await session.get(Recipient, user_id)
             await session.commit()  # the connection back to the pool before the SMTP call
         error = (
             "no email address is known for this user"
             if who is None
-            else await send(self.dapr, who.email, subject, html)
+            else await send(self.dapr, who.email, subject, html or "")
+        )
+        outcome: dict[str, Any]
+        if error is None:
+            outcome = {"email_status": SENT, "email_error": None, "email_body": None}
+        else:
+            tries = col(n.email_attempts) + 1
+            given_up = tries >= self.policy.max_attempts
+            outcome = {
+                "email_attempts": tries,
+                "email_error": error[:1000],
+                "email_status": case((given_up, FAILED), else_=PENDING),
+                "email_body": case((given_up, None), else_=col(n.email_body)),
+                # the next try on the database's clock, which the claim compares with
+                "email_next_attempt_at": func.now() + self.policy.backoff(attempts + 1),
+            }
+        record = (
+            update(n)
+            .where(*mine, col(n.email_claimed_until) == claim)
+            .values(email_claimed_until=None, **outcome)
         )
         async with self.sessions() as session:
-            notification = await session.get(Notification, notification_id)
-            if notification is None:
-                return
-            notification.email_claimed_until = None
-            if error is None:
-                notification.email_status, notification.email_error = SENT, None
-                notification.email_body = None
-            else:
-                notification.email_attempts += 1
-                notification.email_error = error[:1000]
-                if notification.email_attempts >= self.policy.max_attempts:
-                    notification.email_status = FAILED
-                    notification.email_body = None
-                else:
-                    wait = self.policy.backoff(notification.email_attempts)
-                    notification.email_next_attempt_at = datetime.now(UTC) + wait
-            session.add(notification)
+            await session.exec(record)
             await session.commit()

@@ -1,7 +1,9 @@
 """email at least once: a notification keeps its pending mail until the relay took it
 
 Expand only: nullable columns (and one with a server default), which a release that
-predates them neither reads nor writes (it sends inline and writes "sent" or "failed").
+predates them neither reads nor writes (it sends inline and writes "sent" or "failed"). Undone
+to such a release, the mails still pending then are not sent (it has no mailer) until this
+release runs again.
 
 Revision ID: 0004
 Revises: 0003
