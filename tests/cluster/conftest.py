@@ -130,6 +130,17 @@ class ClusterStack:
             url = self.forward(f"svc/{app_id}", service["spec"]["ports"][0]["port"])
         return httpx.Client(base_url=url, headers=headers, timeout=15.0)
 
+    def pod_app(self, app_id: str, port: int, *, app_token: bool = False) -> httpx.Client:
+        """The app in one of its pods that is running now (a forward to a Service stays on
+        the pod it picked, which a rollout ends)."""
+        headers = {"dapr-api-token": self.secret(f"{app_id}-app-api-token")} if app_token else {}
+        pod = next(
+            p for p in self.pods(app_id)
+            if p["status"]["phase"] == "Running" and "deletionTimestamp" not in p["metadata"]
+        )  # fmt: skip
+        url = self.forward(f"pod/{pod['metadata']['name']}", port)
+        return httpx.Client(base_url=url, headers=headers, timeout=15.0)
+
     def sidecar(self, app_id: str, *, token: bool = True) -> httpx.Client:
         """The Dapr HTTP API of one running pod's sidecar."""
         pod = next(p for p in self.pods(app_id) if p["status"]["phase"] == "Running")
