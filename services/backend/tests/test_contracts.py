@@ -9,6 +9,15 @@ from backend.contracts import CONTRACTS, json_schemas
 from backend.domain.events import TaskCompleted, TaskCreated, UserRegistered
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+COMPLETED = TaskCompleted(
+    task_id="t1",
+    user_id="u1",
+    version=2,
+    title="x",
+    due_at=None,
+    completed_at=NOW,
+    next_task_id=None,
+)
 
 
 def test_contract_files_are_up_to_date() -> None:
@@ -40,15 +49,7 @@ def test_payloads_validate_and_are_camel_case() -> None:
             recurrence=None,
             created_at=NOW,
         ),
-        TaskCompleted(
-            task_id="t1",
-            user_id="u1",
-            version=2,
-            title="x",
-            due_at=None,
-            completed_at=NOW,
-            next_task_id=None,
-        ),
+        COMPLETED,
     ]
     for event in events:
         payload = event.payload()
@@ -60,15 +61,7 @@ def test_payloads_validate_and_are_camel_case() -> None:
 
 def test_a_payload_missing_a_field_is_rejected_by_its_contract() -> None:
     schema = json.loads((CONTRACTS / "task.completed.schema.json").read_text())
-    payload = TaskCompleted(
-        task_id="t1",
-        user_id="u1",
-        version=2,
-        title="x",
-        due_at=None,
-        completed_at=NOW,
-        next_task_id=None,
-    ).payload()
+    payload = COMPLETED.payload()
     del payload["taskId"]
     try:
         jsonschema.validate(payload, schema)
