@@ -126,3 +126,28 @@ def test_job_patterns_are_a_name_or_a_prefix() -> None:
     jobs = JobHandlers()
     with pytest.raises(ValueError, match="prefix followed by one"):
         jobs.handler("remind-?")
+
+
+async def test_background_runs_the_work_for_the_block_and_stops_it() -> None:
+    import asyncio
+
+    from dapr_common.service import background
+
+    ticks: list[int] = []
+    stopped = asyncio.Event()
+
+    async def loop() -> None:
+        try:
+            while True:
+                ticks.append(1)
+                await asyncio.sleep(0.01)
+        finally:
+            stopped.set()
+
+    async with background(loop(), "ticker"):
+        await asyncio.sleep(0.05)
+        assert ticks and not stopped.is_set()
+    assert stopped.is_set()  # cancelled and awaited before the block's exit returns
+    count = len(ticks)
+    await asyncio.sleep(0.03)
+    assert len(ticks) == count

@@ -11,7 +11,9 @@ its own start-up work); the factory adds the rest:
   with Retry-After while the database is down.
 """
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,6 +30,19 @@ if TYPE_CHECKING:  # the postgres extra: only apps with a database install it
     from dapr_common.postgres import Migrations, PostgresSettings
 
 Startup = Callable[[Resources], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def background(work: Coroutine[object, object, object], name: str) -> AsyncIterator[None]:
+    """Run `work` (a loop: the outbox relay, the mailer) as a task for as long as the block
+    lasts, then cancel it and wait until it has stopped."""
+    task = asyncio.create_task(work, name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @dataclass(frozen=True)

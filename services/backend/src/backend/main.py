@@ -4,8 +4,6 @@ Its routes are in api/routes, what the scheduler calls in jobs.py, the use cases
 service_layer/, the rules in domain/, the tables in db/.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +19,7 @@ from backend.service_layer.outbox_relay import OutboxRelay
 from dapr_common import DaprClient, DaprSettings
 from dapr_common.deps import Resources
 from dapr_common.postgres import Database
-from dapr_common.service import DatabaseSpec, service_app
+from dapr_common.service import DatabaseSpec, background, service_app
 
 log = logging.getLogger("backend.outbox")
 
@@ -42,13 +40,10 @@ def create_app(
         if not config.outbox_relay:
             yield
             return
-        task = asyncio.create_task(relay.run(), name="outbox-relay")
         try:
-            yield
+            async with background(relay.run(), "outbox-relay"):
+                yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
             try:
                 await relay.release_lease()  # the next replica relays now, not in 15 s
             except Exception as exc:  # the database is gone: the lease lapses by itself

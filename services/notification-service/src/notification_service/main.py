@@ -4,8 +4,6 @@ Its methods are in api/routes, what it consumes in subscribers.py, the use cases
 service_layer/, the message templates in domain/ and templates/.
 """
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +12,7 @@ from fastapi import FastAPI
 from dapr_common import DaprClient, DaprSettings
 from dapr_common.deps import Resources
 from dapr_common.postgres import Database
-from dapr_common.service import DatabaseSpec, service_app
+from dapr_common.service import DatabaseSpec, background, service_app
 from notification_service import subscribers
 from notification_service.api.routes import router
 from notification_service.core.config import NotificationSettings
@@ -40,13 +38,8 @@ def create_app(
         if not config.mailer:
             yield
             return
-        task = asyncio.create_task(mailer.run(), name="mailer")
-        try:
+        async with background(mailer.run(), "mailer"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     return service_app(
         settings or DaprSettings(app_id="notification-service"),
