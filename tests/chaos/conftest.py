@@ -6,6 +6,7 @@ effects, recovery time). The rows are printed at the end of the run and written 
 bench/results/chaos.json and chaos.md.
 """
 
+import asyncio
 import json
 import os
 import signal
@@ -20,6 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from devstack import processes, topology
 from devstack.stack import Stack, replica_name
@@ -121,6 +124,24 @@ def start(stack: Stack, *names: str) -> None:
     running = [processes.start(spec, stack.table) for spec in specs]
     for spec, proc in zip(specs, running, strict=True):
         processes.wait_ready(spec, proc)
+
+
+def topic_config(stack: RunningStack, topic: str, configs: dict[str, str]) -> None:
+    """Set `topic`'s configuration on the broker to `configs` (an empty dict: back to the
+    broker's defaults), as an operator's `kafka-configs --alter` does."""
+
+    async def alter() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=stack.endpoints["infra"]["kafka"])
+        await admin.start()
+        try:
+            resource = ConfigResource(ConfigResourceType.TOPIC, topic, configs=configs)
+            (answer,) = await admin.alter_configs([resource])
+            errors = [r for r in answer.to_object()["resources"] if r["error_code"]]
+            assert not errors, errors
+        finally:
+            await admin.close()
+
+    asyncio.run(alter())
 
 
 def every_replica(stack: Stack, name: str) -> list[str]:

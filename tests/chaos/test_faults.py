@@ -1,4 +1,4 @@
-"""Fifteen faults on the real stack at 2 replicas of every app; after each, the books must balance:
+"""Sixteen faults on the real stack at 2 replicas of every app; after each, the books must balance:
 every effect expected is there once, none twice, and the time to recover is recorded (see
 conftest.py). A fault on an app hits every replica of it (the app is down), unless the
 scenario says one replica."""
@@ -18,7 +18,18 @@ import pytest
 from devstack.stack import replica_name
 from devstack.testing import RunningStack
 
-from .conftest import Row, User, balance, create_tasks, every_replica, kill, sign_up, start
+from .conftest import (
+    Row,
+    User,
+    balance,
+    books,
+    create_tasks,
+    every_replica,
+    kill,
+    sign_up,
+    start,
+    topic_config,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.disruptive]
 SETTLE = 180.0  # the longest a scenario may take to balance its books after the fault
@@ -648,3 +659,52 @@ def test_15_redis_down_across_a_digests_time(
     )
     assert len(got) == 1
     assert job.status_code == 200, job.text
+
+
+def test_16_a_topic_refused_by_the_broker(
+    running_stack: RunningStack, backend_urls: list[str], book: Callable[[Row], None]
+) -> None:
+    """`task.completed` refused by Kafka for at least 30 s (its `max.message.bytes` set below
+    any event's size, so each publish to it answers MESSAGE_TOO_LARGE) while tasks are created
+    and completed through both backends. The other topics flow meanwhile: every `task.created`
+    effect arrives while the refusal lasts and no completion does; `GET /outbox` shows the
+    refused rows pending, none parked. Once the limit is lifted each completion arrives, once.
+    The relay used to back off for every topic at once, behind the refused rows."""
+    with httpx.Client(base_url=backend_urls[0], timeout=30.0) as backend:
+        user = sign_up(backend)
+    # The broker creates a topic on its first publish: one completion through first.
+    warm, warm_done = create_tasks(backend_urls, user, 1, complete_every=1)
+    b, _ = balance(running_stack, user, warm, warm_done, SETTLE)
+    assert b.delivered == b.expected, b.details
+    done = (
+        "SELECT count(*) FROM notifications WHERE type = 'task_completed' "
+        f"AND user_id = '{user.id}'"
+    )
+    topic_config(running_stack, "task.completed", {"max.message.bytes": "64"})
+    refused_at = time.monotonic()
+    try:
+        created, completed = create_tasks(backend_urls, user, 100, complete_every=5)
+        while (flowing := books(running_stack, user, warm + created, [])).delivered < (
+            flowing.expected
+        ):
+            assert time.monotonic() - refused_at < 60, f"held back: {flowing.details}"
+            time.sleep(1)
+        flowed_in = time.monotonic() - refused_at
+        time.sleep(max(0.0, 30 - flowed_in))
+        with running_stack.app("backend", app_token=True) as operator:
+            outbox = operator.get("/outbox").json()
+        assert running_stack.query("notifications", done) == [["1"]], "a completion got through"
+        assert outbox["pending"] >= len(completed) and outbox["parked"] == 0, outbox
+    finally:
+        topic_config(running_stack, "task.completed", {})
+    settled(
+        running_stack,
+        book,
+        "16 a topic refused by the broker",
+        f"task.completed over max.message.bytes for {time.monotonic() - refused_at:.0f} s; "
+        f"the other topics' effects all in {flowed_in:.1f} s meanwhile",
+        user,
+        warm + created,
+        warm_done + completed,
+        time.monotonic(),
+    )
