@@ -157,15 +157,25 @@ async def consume() -> None:
         await engine.dispose()
 
 
-async def prepare(database_url: str) -> str:
-    """backend's and notification-service's tables in the (empty) database, one user; a token
-    of that user."""
+async def prepare(brokers: str, database_url: str) -> str:
+    """The topic (3 partitions, as the stack's), backend's and notification-service's tables in
+    the (empty) database, one user; a token of that user."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+    from aiokafka.errors import TopicAlreadyExistsError
     from sqlmodel import SQLModel
 
     from backend.db import models as backend_tables  # noqa: F401 (their tables, in the metadata)
     from dapr_common.postgres import make_engine
     from notification_service.db import models as notification_tables  # noqa: F401
 
+    admin = AIOKafkaAdminClient(bootstrap_servers=brokers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(TOPIC, num_partitions=3, replication_factor=1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        await admin.close()
     engine = make_engine(database_url)
     user_id = str(uuid.uuid4())
     async with engine.begin() as connection:
@@ -186,7 +196,7 @@ async def prepare(database_url: str) -> str:
 def serving(brokers: str, database_url: str) -> Iterator[tuple[str, str, dict[str, int]]]:
     """The baseline up on the stack's Kafka and PostgreSQL (`database_url` an empty database):
     the API's URL, a user's token and the pid of each of its processes; stopped at the end."""
-    token = asyncio.run(prepare(database_url))
+    token = asyncio.run(prepare(brokers, database_url))
     env = {
         **os.environ,
         "BENCH_DATABASE_URL": database_url,

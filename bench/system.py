@@ -526,7 +526,15 @@ async def dapr_tax(stack: Stack, endpoints: dict[str, Any], seconds: float) -> d
         async with aiohttp.ClientSession() as http:  # warm: the consumer group joined
             for _ in range(20):
                 assert await create(http) == 201
-        return await cpu_per_call(create, seconds, sample=sample)
+        measured = await cpu_per_call(create, seconds, sample=sample)
+    # The baseline did all its work: every task's effect recorded by its consumer.
+    counts = running.query(
+        no_dapr.DATABASE, "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM known_tasks)"
+    )
+    tasks, known = (int(n) for n in counts[0])
+    if known != tasks:
+        raise RuntimeError(f"the no-Dapr consumer recorded {known} of {tasks} tasks")
+    return measured | {"consumed": f"{known}/{tasks}"}
 
 
 # ---- report ---------------------------------------------------------------------------------
