@@ -17,12 +17,11 @@ import contextlib
 import json
 import os
 import socket
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,11 +191,13 @@ async def prepare(brokers: str, database_url: str) -> str:
     return jwt.encode({"sub": user_id, "iat": now, "exp": now + timedelta(hours=1)}, KEY)
 
 
-@contextmanager
-def serving(brokers: str, database_url: str) -> Iterator[tuple[str, str, dict[str, int]]]:
+@asynccontextmanager
+async def serving(
+    brokers: str, database_url: str
+) -> AsyncIterator[tuple[str, str, dict[str, int]]]:
     """The baseline up on the stack's Kafka and PostgreSQL (`database_url` an empty database):
     the API's URL, a user's token and the pid of each of its processes; stopped at the end."""
-    token = asyncio.run(prepare(brokers, database_url))
+    token = await prepare(brokers, database_url)
     env = {
         **os.environ,
         "BENCH_DATABASE_URL": database_url,
@@ -206,14 +207,15 @@ def serving(brokers: str, database_url: str) -> Iterator[tuple[str, str, dict[st
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    api = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "no_dapr:create_api", "--factory", "--port",
-         str(port), "--no-access-log", "--log-level", "warning"],
-        env=env, cwd=HERE,
+    api = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "no_dapr:create_api", "--factory", "--port",
+        str(port), "--no-access-log", "--log-level", "warning", env=env, cwd=HERE,
     )  # fmt: skip
-    consumer = subprocess.Popen([sys.executable, str(HERE / "no_dapr.py")], env=env, cwd=HERE)
+    consumer = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE / "no_dapr.py"), env=env, cwd=HERE
+    )
     try:
-        wait_until_up(port)
+        await wait_until_up(port)
         yield (
             f"http://127.0.0.1:{port}",
             token,
@@ -222,10 +224,10 @@ def serving(brokers: str, database_url: str) -> Iterator[tuple[str, str, dict[st
     finally:
         for proc in (api, consumer):
             proc.terminate()
-            proc.wait(timeout=20)
+            await asyncio.wait_for(proc.wait(), 20)
 
 
-def wait_until_up(port: int, timeout: float = 30.0) -> None:
+async def wait_until_up(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         with socket.socket() as s:
@@ -233,7 +235,7 @@ def wait_until_up(port: int, timeout: float = 30.0) -> None:
                 return
         if time.monotonic() > deadline:
             raise RuntimeError(f"the no-Dapr API did not listen on {port} in {timeout:g} s")
-        time.sleep(0.2)
+        await asyncio.sleep(0.2)
 
 
 if __name__ == "__main__":  # the consumer process

@@ -507,7 +507,7 @@ async def dapr_tax(stack: Stack, endpoints: dict[str, Any], seconds: float) -> d
     running.query("postgres", f"DROP DATABASE IF EXISTS {no_dapr.DATABASE} WITH (FORCE)")
     running.query("postgres", f"CREATE DATABASE {no_dapr.DATABASE}")
     url = stack.database_url(no_dapr.DATABASE)
-    with no_dapr.serving(endpoints["infra"]["kafka"], url) as (base, token, pids):
+    async with no_dapr.serving(endpoints["infra"]["kafka"], url) as (base, token, pids):
         auth = {"authorization": f"Bearer {token}"}
 
         async def create(http: aiohttp.ClientSession) -> int:
