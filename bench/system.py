@@ -152,8 +152,12 @@ async def load(
     }
 
 
-async def throughput(endpoints: dict[str, Any], seconds: float) -> dict[str, Any]:
-    base = endpoints["apps"]["backend"]["app_url"]
+Call = Callable[[aiohttp.ClientSession], Awaitable[int]]
+
+
+async def api_calls(base: str) -> dict[str, Call]:
+    """The calls the loads make, for two new users: a create of the writer's, the reader's
+    default list (cached; 50 tasks) and a filtered one (never cached)."""
     async with aiohttp.ClientSession() as http:
         writer = await sign_up(http, base)
         reader = await sign_up(http, base)
@@ -179,8 +183,13 @@ async def throughput(endpoints: dict[str, Any], seconds: float) -> dict[str, Any
             await a.read()
             return a.status
 
+    return {"list cached": cached, "list uncached": uncached, "create": create}
+
+
+async def throughput(endpoints: dict[str, Any], seconds: float) -> dict[str, Any]:
+    calls = await api_calls(endpoints["apps"]["backend"]["app_url"])
     out: dict[str, Any] = {}
-    for name, call in (("list cached", cached), ("list uncached", uncached), ("create", create)):
+    for name, call in calls.items():
         # This machine's speed varies from minute to minute: the ladder runs `REPEATS` times
         # and the run with the median knee is reported, with every run's knee beside it.
         ladders = []
@@ -461,27 +470,12 @@ async def under_create_load(
 ) -> dict[str, Any]:
     """RSS while 16 clients create tasks, and the CPU per task created by part of the stack;
     then the CPU per cached read (`GET /api/tasks` of a user with 50 tasks)."""
-    base = endpoints["apps"]["backend"]["app_url"]
-    async with aiohttp.ClientSession() as http:
-        user = await sign_up(http, base)
-        reader = await sign_up(http, base)
-        for i in range(50):
-            async with http.post(f"{base}/api/tasks", json={"title": f"r{i}"}, headers=reader) as a:
-                assert a.status == 201
-
-    async def create(http: aiohttp.ClientSession) -> int:
-        async with http.post(f"{base}/api/tasks", json={"title": "m"}, headers=user) as a:
-            await a.read()
-            return a.status
-
-    async def cached(http: aiohttp.ClientSession) -> int:
-        async with http.get(f"{base}/api/tasks", headers=reader) as a:
-            await a.read()
-            return a.status
-
+    calls = await api_calls(endpoints["apps"]["backend"]["app_url"])
     sampled: dict[str, float] = {}
-    creates = await cpu_per_call(create, seconds, during=lambda: sampled.update(rss(stack)))
-    reads = await cpu_per_call(cached, seconds)
+    creates = await cpu_per_call(
+        calls["create"], seconds, during=lambda: sampled.update(rss(stack))
+    )
+    reads = await cpu_per_call(calls["list cached"], seconds)
     return {"rss": sampled, "create": creates, "cached read": reads}
 
 
