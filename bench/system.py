@@ -392,10 +392,14 @@ def cpu_seconds() -> dict[str, float]:
             continue
         name = part_of_stack(int(proc.name), [a.decode(errors="replace") for a in argv if a])
         if name:
-            fields = stat.rsplit(")", 1)[1].split()
-            spent = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-            out[name] = out.get(name, 0.0) + spent / tick
+            out[name] = out.get(name, 0.0) + spent_seconds(stat, tick)
     return out
+
+
+def spent_seconds(stat: str, tick: int) -> float:
+    """CPU seconds of a /proc/<pid>/stat line: utime, stime, cutime, cstime."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / tick
 
 
 LOAD_GENERATOR = "load generator (this process)"  # not the stack: left out of every total
@@ -422,7 +426,7 @@ def part_of_stack(pid: int, argv: list[str]) -> str | None:
 
 
 async def cpu_per_call(
-    call: Callable[[aiohttp.ClientSession], Awaitable[int]],
+    call: Call,
     seconds: float,
     sample: Callable[[], dict[str, float]] = cpu_seconds,
     during: Callable[[], None] | None = None,
@@ -513,8 +517,7 @@ async def dapr_tax(stack: Stack, endpoints: dict[str, Any], seconds: float) -> d
             tick = os.sysconf("SC_CLK_TCK")
             out = {k: v for k, v in cpu_seconds().items() if k in ("postgres", "kafka")}
             for name, pid in pids.items():
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                out[name] = sum(int(f) for f in fields[11:15]) / tick
+                out[name] = spent_seconds(Path(f"/proc/{pid}/stat").read_text(), tick)
             return out
 
         async with aiohttp.ClientSession() as http:  # warm: the consumer group joined
