@@ -119,6 +119,21 @@ class ClusterStack:
         pods = json.loads(out.stdout)["items"]
         return [p["metadata"]["name"] for p in pods if "deletionTimestamp" in p["metadata"]]
 
+    def unsettled(self) -> list[str]:
+        """What still moves: a Deployment whose rollout has not finished (Tilt calls an app
+        ready once a new pod is, while the old ReplicaSet's pods are still being replaced one
+        by one: between two of them no pod is ending), or a pod still ending."""
+        out = self.cluster.kubectl("-n", NAMESPACE, "get", "deployments", "-o", "json")
+        moving = []
+        for d in json.loads(out.stdout)["items"]:
+            status, want = d["status"], d["spec"]["replicas"]
+            keys = ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
+            counts = [status.get(key, 0) for key in keys]
+            seen = status.get("observedGeneration", 0) >= d["metadata"]["generation"]
+            if not seen or counts != [want] * len(keys):
+                moving.append(f"deployment/{d['metadata']['name']} {counts} of {want}")
+        return moving + [f"pod/{name} ending" for name in self.terminating()]
+
     def app(self, app_id: str, *, app_token: bool = False) -> httpx.Client:
         """The app; with `app_token`, as its sidecar (operator-only routes)."""
         headers = {"dapr-api-token": self.secret(f"{app_id}-app-api-token")} if app_token else {}
@@ -167,10 +182,10 @@ class ClusterStack:
 @pytest.fixture(scope="session")
 def cluster_stack(cluster: Cluster) -> Iterator[ClusterStack]:
     stack = ClusterStack(cluster)
-    # Settled: no pod of an earlier rollout (Tilt's, say) still ending.
+    # Settled: every rollout (Tilt's, say) finished and no pod of it still ending.
     deadline = time.monotonic() + 180
-    while stack.terminating() and time.monotonic() < deadline:
+    while (moving := stack.unsettled()) and time.monotonic() < deadline:
         time.sleep(1)
-    assert not stack.terminating(), f"pods still ending: {stack.terminating()}"
+    assert not moving, f"the cluster did not settle in 180 s: {moving}"
     yield stack
     stack.close()
