@@ -144,6 +144,37 @@ async def test_update_inserts_then_retries_a_lost_race(
     assert second["value"] == 6 and second["etag"] == "2"
 
 
+async def test_update_of_a_likely_new_key_inserts_without_a_read(
+    dapr: DaprClient, sidecar: FakeSidecar
+) -> None:
+    save = sidecar.post("/v1.0/state/statestore").respond(204)  # no GET: the fake fails on one
+    assert await dapr.state.update("k", lambda v: (v or 0) + 1, ttl=60, likely_new=True) == 1
+    assert save.last.json() == [
+        {
+            "key": "k",
+            "value": 1,
+            "etag": "0",
+            "options": {"concurrency": "first-write"},
+            "metadata": {"ttlInSeconds": "60"},
+        }
+    ]
+
+
+async def test_update_of_a_likely_new_key_that_exists_reads_and_writes_it(
+    dapr: DaprClient, sidecar: FakeSidecar
+) -> None:
+    sidecar.get("/v1.0/state/statestore/k").respond(200, json=5, headers={"etag": "7"})
+    save = (
+        sidecar.post("/v1.0/state/statestore")
+        .respond(409, json={"errorCode": "ERR_STATE_SAVE", "message": "etag"})
+        .respond(204)
+    )
+    assert await dapr.state.update("k", lambda v: (v or 0) + 1, likely_new=True) == 6
+    first, second = (c.json()[0] for c in save.calls)
+    assert (first["value"], first["etag"]) == (1, "0")
+    assert (second["value"], second["etag"]) == (6, "7")
+
+
 async def test_update_that_changes_nothing_writes_nothing(
     dapr: DaprClient, sidecar: FakeSidecar
 ) -> None:

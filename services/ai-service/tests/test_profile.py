@@ -14,15 +14,26 @@ USER = "u1"
 
 
 class MemoryStore:
-    """`dapr.state.update` over a dict, TTLs recorded."""
+    """`dapr.state.update` over a dict, TTLs and reads recorded; `likely_new` as the real one:
+    an absent key is inserted without a read, a present one read-modify-written."""
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.ttls: dict[str, timedelta | None] = {}
+        self.reads = 0
 
     async def update(
-        self, key: str, change: Callable[[Any], Any], *, ttl: timedelta | None = None
+        self,
+        key: str,
+        change: Callable[[Any], Any],
+        *,
+        ttl: timedelta | None = None,
+        likely_new: bool = False,
     ) -> Any:
+        if likely_new and key not in self.values:
+            self.values[key], self.ttls[key] = change(None), ttl
+            return self.values[key]
+        self.reads += 1
         new = change(self.values.get(key))
         if new != self.values.get(key):
             self.values[key], self.ttls[key] = new, ttl
@@ -32,11 +43,15 @@ class MemoryStore:
 Event = Callable[[MemoryStore], Any]
 
 
-def announce(task_id: str, tags: list[str], due: datetime | None, changed: datetime) -> Event:
+def announce(
+    task_id: str, tags: list[str], due: datetime | None, changed: datetime, *, first: bool = False
+) -> Event:
+    """task.created (`first`, as its subscriber says) or task.updated."""
+
     def change(f: Any) -> profile.Facts:
         return profile.announced(f, tags=tags, priority="high", due_at=due, changed_at=changed)
 
-    return lambda s: activity.apply(s, USER, task_id, change, activity.OPEN_TTL)
+    return lambda s: activity.apply(s, USER, task_id, change, activity.OPEN_TTL, first=first)
 
 
 def complete(task_id: str, at: datetime) -> Event:
@@ -52,10 +67,10 @@ def delete(task_id: str) -> Event:
 
 def stream() -> list[Event]:
     return [
-        announce("a", ["work"], T0, T0 - timedelta(days=1)),
+        announce("a", ["work"], T0, T0 - timedelta(days=1), first=True),
         announce("a", ["work", "deep"], T0 + timedelta(hours=2), T0 - timedelta(hours=5)),
         complete("a", T0 + timedelta(hours=1)),
-        announce("b", ["home"], None, T0),
+        announce("b", ["home"], None, T0, first=True),
         delete("b"),
     ]
 
@@ -89,6 +104,20 @@ def test_any_order_and_any_repetition_give_the_same_profile() -> None:
         seq = list(order)
         assert run(seq) == expected
         assert run(seq + seq[::-1]) == expected
+
+
+def test_a_new_task_is_announced_without_a_read_and_a_redelivery_changes_nothing() -> None:
+    store = MemoryStore()
+    created = announce("a", ["work"], T0, T0, first=True)
+
+    async def go() -> None:
+        await created(store)
+        assert store.reads == 0
+        before = dict(store.values)
+        await created(store)  # redelivered: the key exists, read and left as it is
+        assert store.reads == 1 and store.values == before
+
+    asyncio.run(go())
 
 
 def test_closed_tasks_expire_sooner_than_open_ones() -> None:

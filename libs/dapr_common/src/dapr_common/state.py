@@ -123,11 +123,22 @@ class State:
         ttl: int | timedelta | None = None,
         attempts: int = 20,
         store: str | None = None,
+        likely_new: bool = False,
     ) -> Any:
         """Read-modify-write under the key's ETag: store `change(current value or None)` and
         return it. A concurrent writer makes this re-read and call `change` again, so `change`
         must be a pure function of the value. When it returns the value unchanged nothing is
-        written. After `attempts` lost races, ETagMismatch (409)."""
+        written. After `attempts` lost races, ETagMismatch (409).
+
+        `likely_new`: the key is usually absent (a first event about a thing): try the
+        insert-only write of `change(None)` before any read, one call instead of two; a key
+        that exists makes it read-modify-write as above."""
+        if likely_new and (new := change(None)) is not None:
+            try:
+                await self.save(key, new, etag="0", concurrency="first-write", ttl=ttl, store=store)
+                return new
+            except ETagMismatch:
+                pass
         for _ in range(attempts):
             item = await self.get(key, store=store)
             current = None if item is None else item.value

@@ -38,7 +38,9 @@ class TaskDeleted(Incoming):
     pass
 
 
-async def _announced(event: CloudEvent[TaskAnnounced], dapr: DaprClient) -> None:
+async def _announced(
+    event: CloudEvent[TaskAnnounced], dapr: DaprClient, *, first: bool = False
+) -> None:
     t = event.data
     changed = t.updated_at or t.created_at or datetime.fromtimestamp(0, UTC)
     await apply(
@@ -54,12 +56,13 @@ async def _announced(event: CloudEvent[TaskAnnounced], dapr: DaprClient) -> None
             version=t.version,
         ),
         OPEN_TTL,
+        first=first,
     )
 
 
 @subscriptions.topic("task.created", model=TaskAnnounced, dead_letter_topic="dlq-task-created")
 async def on_task_created(event: CloudEvent[TaskAnnounced], dapr: DaprDep) -> None:
-    await _announced(event, dapr)
+    await _announced(event, dapr, first=True)
 
 
 @subscriptions.topic("task.updated", model=TaskAnnounced, dead_letter_topic="dlq-task-updated")

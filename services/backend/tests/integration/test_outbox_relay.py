@@ -12,8 +12,10 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -273,3 +275,32 @@ async def test_a_relay_that_stops_hands_its_lease_over_at_once(
     assert not await b.take_lease()
     await a.release_lease()
     assert await b.take_lease()
+
+
+async def test_a_relay_holding_its_lease_renews_it_only_once_a_third_has_gone(
+    sessions: async_sessionmaker[AsyncSession], dapr: DaprClient
+) -> None:
+    """Issue #16: a pass per committed event used to spend a transaction on the lease each
+    time; the holder now renews only when a third of the lease has gone, and another relay
+    still cannot take it meanwhile."""
+    lease_statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "relay_lease" in statement:
+            lease_statements.append(statement)
+
+    engine = sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        a = OutboxRelay(sessions, dapr, lease=3.0)
+        for _ in range(6):
+            await commit(sessions, "task.created", 1)
+            assert await a.publish_pending() == 1
+        assert len(lease_statements) == 1, "the lease taken again within its first third"
+        assert not await OutboxRelay(sessions, dapr).take_lease(), "the lease was not held"
+        await asyncio.sleep(1.1)  # past a third of 3 s
+        await commit(sessions, "task.created", 1)
+        assert await a.publish_pending() == 1
+        assert len(lease_statements) == 3  # the other relay's try, then a's renewal
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -30,7 +30,12 @@ class Store(Protocol):
     """`dapr.state` as used here (an in-memory one in the tests)."""
 
     async def update(
-        self, key: str, change: Callable[[Any], Any], *, ttl: timedelta | None = None
+        self,
+        key: str,
+        change: Callable[[Any], Any],
+        *,
+        ttl: timedelta | None = None,
+        likely_new: bool = False,
     ) -> Any: ...
 
 
@@ -40,10 +45,14 @@ async def apply(
     task_id: str,
     change: Callable[[Any], profile.Facts],
     ttl: timedelta,
+    *,
+    first: bool = False,
 ) -> None:
     """One event: change the task's facts, then carry a completed task's facts to the
-    user's history (again on a redelivery, which also finishes a write a crash cut short)."""
-    facts = await store.update(task_key(task_id), change, ttl=ttl)
+    user's history (again on a redelivery, which also finishes a write a crash cut short).
+    `first`: the event that usually comes first about a task (`task.created`): its facts are
+    written insert-only before any read, one state call instead of two."""
+    facts = await store.update(task_key(task_id), change, ttl=ttl, likely_new=first)
     if "completedAt" in facts:
         await store.update(
             history_key(user_id),

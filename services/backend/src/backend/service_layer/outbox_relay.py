@@ -1,7 +1,9 @@
 """The outbox relay: publishes committed events through the sidecar, in order, at least once.
 
-One relay at a time, on a lease: each pass takes or renews the row `outbox` of `relay_lease`
-for `lease` seconds in a short transaction of its own. Nothing is held across the publish: the
+One relay at a time, on a lease: the row `outbox` of `relay_lease`, taken or renewed for
+`lease` seconds in a short transaction of its own, by a pass that finds a third of the lease
+gone since it was last taken (the holder skips that transaction at most passes; every pass
+still starts with at least two thirds of the lease ahead). Nothing is held across the publish: the
 pass reads a batch, its session closed, publishes (one bulk call per topic), then marks the
 rows in another short transaction. A holder that stalls (a half-open connection, a paused
 process) blocks the others only until its lease expires, never for a TCP keepalive; one that
@@ -32,6 +34,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -110,6 +113,7 @@ class OutboxRelay:
         self._park_after = park_after
         self.holder = holder or f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
+        self._renew_at = 0.0  # monotonic: when the lease this relay holds is next renewed
 
     def wake(self) -> None:
         """Something was committed: relay it now rather than at the next poll."""
@@ -117,16 +121,24 @@ class OutboxRelay:
 
     async def take_lease(self) -> bool:
         """Take the relay's lease, or renew it; False while another relay holds it."""
+        started = time.monotonic()  # before the statement: the lease ends later than this + lease
         async with self._sessions() as session, session.begin():
             got = await session.exec(  # type: ignore[call-overload]
                 _TAKE_LEASE,
                 params={"name": LEASE_NAME, "holder": self.holder, "seconds": self._lease},
             )
-            return got.first() is not None
+            held = got.first() is not None
+        self._renew_at = started + self._lease / 3 if held else 0.0
+        return held
+
+    async def _hold_lease(self) -> bool:
+        """The lease, renewed only once a third of it has gone."""
+        return time.monotonic() < self._renew_at or await self.take_lease()
 
     async def release_lease(self) -> None:
         """Give the lease up (this relay is stopping): another replica takes over at its next
         pass instead of when the lease would have expired."""
+        self._renew_at = 0.0
         async with self._sessions() as session, session.begin():
             await session.exec(  # type: ignore[call-overload]
                 text("DELETE FROM relay_lease WHERE name = :name AND holder = :holder"),
@@ -141,7 +153,7 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish up to one batch of due rows in order; returns how many were sent. Raises
         DaprError when every publish of the pass failed (the sidecar or Kafka is down)."""
-        if not await self.take_lease():
+        if not await self._hold_lease():
             return 0
         due = (
             col(OutboxEvent.sent_at).is_(None),
