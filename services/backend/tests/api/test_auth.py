@@ -120,6 +120,14 @@ def test_bad_tokens_are_401(api: Api) -> None:
         assert answer.status_code == 401, token
         assert answer.headers["www-authenticate"] == "Bearer"
     assert api.client.get("/api/me").status_code == 401
+    # A create does not read the user (issue #16): the foreign key refuses an unknown one, and
+    # a dated task (whose reminder needs the user's preferences) reads it and refuses too.
+    for body in ({"title": "t"}, {"title": "t", "due_at": "2030-01-01T09:00:00Z"}):
+        answer = api.client.post(
+            "/api/tasks", json=body, headers={"Authorization": f"Bearer {unknown_user}"}
+        )
+        assert answer.status_code == 401, (body, answer.text)
+        assert answer.headers["www-authenticate"] == "Bearer"
 
 
 def test_register_writes_a_user_registered_event_to_the_outbox(

@@ -13,6 +13,7 @@ from backend.service_layer.errors import (
     StaleTask,
     TaskNotFound,
     TooManyFailedLogins,
+    UnknownUser,
     WrongCredentials,
 )
 from dapr_common import AccessDenied, DaprError, InvocationFailed
@@ -32,6 +33,12 @@ def translated(jobs_down: str = "reminders are unavailable") -> Iterator[None]:
     """Use-case errors to HTTP answers; `jobs_down` says what a JobsUnavailable stopped."""
     try:
         yield
+    except UnknownUser:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing, invalid or expired access token",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
     except TaskNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "task not found") from None
     except NotificationNotFound:

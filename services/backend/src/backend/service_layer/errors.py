@@ -1,6 +1,10 @@
 """What the backend's use cases refuse, for the API to translate (api/errors.py)."""
 
 
+class UnknownUser(Exception):
+    """A valid token for a user the database does not have (a database rebuilt under it)."""
+
+
 class TaskNotFound(Exception):
     """No such task for this user (another user's task is not found either)."""
 

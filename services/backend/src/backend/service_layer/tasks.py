@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, case, func, or_, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,12 +23,13 @@ from backend.domain.reminders import (
 )
 from backend.service_layer import preferences
 from backend.service_layer.commands import CreateTask, UpdateTask
-from backend.service_layer.errors import JobsUnavailable, StaleTask, TaskNotFound
+from backend.service_layer.errors import JobsUnavailable, StaleTask, TaskNotFound, UnknownUser
 from backend.service_layer.job_policy import JOB_FAILURE_POLICY
 from backend.service_layer.unit_of_work import UnitOfWork
 from dapr_common import DaprClient, DaprError
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)  # where undated tasks sort
+FOREIGN_KEY_VIOLATION = "23503"  # PostgreSQL's SQLSTATE
 
 
 def _fields(task: Task) -> dict[str, Any]:
@@ -65,22 +67,30 @@ async def sync_reminder(dapr: DaprClient, task: Task, now: datetime) -> None:
         raise JobsUnavailable(str(exc)) from exc
 
 
-async def _remind_before(dapr: DaprClient, user: User, command: CreateTask) -> int:
+async def _remind_before(uow: UnitOfWork, user_id: str, command: CreateTask) -> int:
     """The task's own lead time, else the user's preferred one, else the default."""
     if command.remind_before_minutes is not None:
         return command.remind_before_minutes
     if command.due_at is None:
         return DEFAULT_REMIND_BEFORE_MINUTES
+    # The user row only here (their preferences' defaults), its transaction ended before the
+    # state store is called: the connection goes back to the pool meanwhile.
+    user = await uow.session.get(User, user_id)
+    await uow.session.commit()
+    if user is None:
+        raise UnknownUser(user_id)
     try:
-        return (await preferences.get_preferences(dapr, user)).reminder_minutes_before
+        return (await preferences.get_preferences(uow.dapr, user)).reminder_minutes_before
     except DaprError:
         return DEFAULT_REMIND_BEFORE_MINUTES  # the state store is down: the default will do
 
 
-async def create_task(uow: UnitOfWork, user: User, data: CreateTask, now: datetime) -> Task:
-    remind_before = await _remind_before(uow.dapr, user, data)
+async def create_task(uow: UnitOfWork, user_id: str, data: CreateTask, now: datetime) -> Task:
+    """The user is not read (their id is the token's; tasks.user_id's foreign key refuses an
+    unknown one: UnknownUser), except for preferences a dated task may need."""
+    remind_before = await _remind_before(uow, user_id, data)
     task = Task(
-        user_id=user.id,
+        user_id=user_id,
         title=data.title,
         description=data.description,
         priority=data.priority,
@@ -92,11 +102,17 @@ async def create_task(uow: UnitOfWork, user: User, data: CreateTask, now: dateti
         updated_at=now,
     )
     uow.session.add(task)
-    uow.publish(TaskCreated(**_fields(task), created_at=now), user.id)
-    await uow.session.flush()
+    uow.publish(TaskCreated(**_fields(task), created_at=now), user_id)
+    try:
+        await uow.session.flush()
+    except IntegrityError as exc:
+        await uow.rollback()
+        if getattr(exc.orig, "sqlstate", None) == FOREIGN_KEY_VIOLATION:
+            raise UnknownUser(user_id) from None
+        raise
     if reminder_time(task.due_at, task.remind_before_minutes, now) is not None:
         await sync_reminder(uow.dapr, task, now)  # a new task has no job to delete otherwise
-    uow.forget_task_list(user.id)
+    uow.forget_task_list(user_id)
     await uow.commit()
     return task
 

@@ -22,10 +22,10 @@ def _now() -> datetime:
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=NO_JOBS)
 async def create(
-    body: TaskCreate, user: CurrentUser, uow: UnitOfWorkDep, response: Response
+    body: TaskCreate, user_id: CurrentUserId, uow: UnitOfWorkDep, response: Response
 ) -> TaskPublic:
     with translated():
-        task = await tasks.create_task(uow, user, body.command(), _now())
+        task = await tasks.create_task(uow, user_id, body.command(), _now())
     response.headers["ETag"] = etag(task)
     response.headers["Location"] = f"/api/tasks/{task.id}"
     return TaskPublic.of(task)
