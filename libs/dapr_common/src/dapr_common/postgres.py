@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,8 +29,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Depends
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import URL, Connection, MetaData, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import URL, Connection, MetaData, event, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -67,16 +68,44 @@ class PostgresSettings(BaseSettings):
         )
 
 
+# A pooled connection idle longer than this is pinged before use (see make_engine).
+PING_AFTER_IDLE = 1.0
+
+
 def make_engine(url: URL | str, pool_size: int = 6) -> AsyncEngine:
-    # Bounded waits: while the database is down a request fails in seconds, it does not hang.
-    return create_async_engine(
+    """Bounded waits: while the database is down a request fails in seconds, it does not hang.
+
+    A connection back in the pool for more than PING_AFTER_IDLE seconds is pinged at checkout
+    and replaced if the ping fails (a restarted database, a dropped connection); one checked in
+    just before is used as it is. SQLAlchemy's `pool_pre_ping` pinged at every checkout, and
+    its asyncpg ping is three round trips (BEGIN, `;`, ROLLBACK): under load that was about
+    half of a create's statements (issue #16). The price: a database that restarts within the
+    second after a connection's last use fails that connection's next statement once (then
+    the whole pool is renewed: SQLAlchemy invalidates it on a disconnect)."""
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
-        pool_pre_ping=True,
         pool_timeout=5,
         connect_args={"timeout": 3, "command_timeout": 15},
     )
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkin")
+    def _checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        idle = time.monotonic() - record.info.get("checked_in", time.monotonic())
+        if idle <= PING_AFTER_IDLE:
+            return
+        try:
+            dbapi_connection.ping()  # runs in SQLAlchemy's greenlet, as pool_pre_ping does
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection idle {idle:.0f}s failed its ping") from exc
+
+    return engine
 
 
 @asynccontextmanager
