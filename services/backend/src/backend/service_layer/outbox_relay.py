@@ -1,13 +1,13 @@
 """The outbox relay: publishes committed events through the sidecar, in order, at least once.
 
-One relay at a time, on a lease: the row `outbox` of `relay_lease`, taken or renewed for
-`lease` seconds in a short transaction of its own, by a pass that finds a third of the lease
-gone since it was last taken (the holder skips that transaction at most passes; every pass
-still starts with at least two thirds of the lease ahead). Nothing is held across the publish: the
-pass reads a batch, its session closed, publishes (one bulk call per topic), then marks the
-rows in another short transaction. A holder that stalls (a half-open connection, a paused
-process) blocks the others only until its lease expires, never for a TCP keepalive; one that
-stops gives the lease up (`release_lease`), so the next takes over at once.
+One relay at a time, on a lease: the row `outbox` of `relay_lease`, taken or renewed for `lease`
+seconds in a short transaction of its own by a pass that finds a third of the lease gone since
+it was last taken (the holder skips that transaction at most passes; every pass still starts
+with at least two thirds of the lease ahead). Nothing is held across the publish: the pass reads
+a batch, its session closed, publishes (one bulk call per topic), then marks the rows in another
+short transaction. A holder that stalls (a half-open connection, a paused process) blocks the
+others only until its lease expires, never for a TCP keepalive; one that stops gives the lease
+up (`release_lease`), so the next takes over at once.
 
 A row is marked sent only after Dapr accepted it; a crash or a lost lease in between
 republishes it with the same CloudEvent id, which consumers deduplicate. Within a topic a
